@@ -1,0 +1,113 @@
+"""What a solver hands to a renderer: a walkthrough of small, frozen pieces holding sympy objects.
+
+Computation builds these; renderers (calcai.render) only lay them out. A walkthrough is a
+title, sections of items, and the final answer lines. Items are:
+
+- ``Text``: a sentence of explanation;
+- ``Equation``: ``lhs = rhs`` (rhs a sympy object, number, matrix or text), optionally with a
+  working line ``via`` shown between them (``= 0 − 0.1·(−4)``);
+- ``Table``: headers and rows (cells are text or sympy objects), e.g. an optimiser's trace;
+- a derivation step tree (``calcai.derive.DiffRule``) or an integration step tree
+  (``calcai.integrals.IntegralStep``): both have ``rule``, ``expr``, ``wrt``, ``result``
+  and ``substeps``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Text:
+    """A sentence of explanation."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``lhs = rhs``; ``via`` is optional working shown in between; ``approx`` adds ≈ decimals."""
+
+    lhs: Any
+    rhs: Any
+    via: Any = None
+    approx: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    """A grid of values, e.g. one row per iteration of an optimiser."""
+
+    headers: tuple
+    rows: tuple
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of items: 'Forward pass', 'Backward pass', 'Rules'…"""
+
+    title: str
+    items: tuple
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """One compared value: where it sits in the answer, what was expected, what came out."""
+
+    path: str
+    expected: Any
+    computed: Any
+    ok: bool
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """The verdict on an answer against the author's ``expected``: pass, fail or none."""
+
+    status: str                 # "pass" | "fail" | "none"
+    items: tuple = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.status != "fail"
+
+
+class Walkthrough:
+    """Mixin for anything rendered as a walkthrough: needs ``title``, ``sections``, ``final``."""
+
+    # Subclasses provide: title (str), sections (tuple of Section), final (tuple of Equation,
+    # the highlighted answer).
+
+    def __str__(self) -> str:
+        from .render.text import render_text
+
+        return render_text(self)
+
+    def __rich__(self):
+        from .render.rich_render import render_rich
+
+        return render_rich(self)
+
+    def to_latex(self) -> str:
+        from .render.latex import render_latex
+
+        return render_latex(self)
+
+    def to_markdown(self) -> str:
+        from .render.markdown import render_markdown
+
+        return render_markdown(self)
+
+
+@dataclass
+class Solution(Walkthrough):
+    """A solved problem: the walkthrough, the answer in the kind's shape, and the check."""
+
+    problem: Any                       # calcai.problems.Problem
+    title: str
+    sections: tuple
+    answer: Any
+    final: tuple = ()
+    check: Check = field(default_factory=lambda: Check("none"))
