@@ -46,24 +46,23 @@ def describe_point(point: dict) -> str:
 def evaluate_at(expr, point):
     """``expr`` at ``point``, exactly; a MathError that explains when there is no real value."""
     values = point_map(point, expr)
-    where = describe_point(values)
     try:
         value = expr.subs(values)
     except (ZeroDivisionError, ValueError) as err:
-        raise MathError(f"{expr} is undefined at {where}: {err}") from None
+        raise MathError(f"{expr} is undefined at {describe_point(values)}: {err}") from None
     if value.has(sp.zoo, sp.nan) or value in (sp.oo, -sp.oo):
-        raise MathError(_undefined_message(expr, values, where))
+        raise MathError(_undefined_message(expr, values, describe_point(values)))
     if value.free_symbols:
         return value
     if value.has(sp.Piecewise):
         value = sp.piecewise_fold(value)
     numeric = sp.N(value, 15)
     if numeric.has(sp.zoo, sp.nan):
-        raise MathError(_undefined_message(expr, values, where))
+        raise MathError(_undefined_message(expr, values, describe_point(values)))
     if not numeric.is_real:
         if numeric.is_real is None and numeric.as_real_imag()[1] == 0:
             return value
-        raise MathError(f"the value of {expr} at {where} is complex ({sp.N(value, 4)}); a real number was expected")
+        raise MathError(f"the value of {expr} at {describe_point(values)} is complex ({sp.N(value, 4)}); a real number was expected")
     return value
 
 
