@@ -1,0 +1,171 @@
+"""The ``calcai`` command: one-off questions and problem files.
+
+Only the standard library is imported at start-up so ``calcai --help`` answers at once;
+sympy and rich load inside the commands that need them. Every problem is solved in a
+worker process with a time and memory budget (calcai.runner), so one that hangs is
+stopped while the rest of the batch goes on.
+
+Exit codes: 0 all good; 1 a check failed; 2 bad input or usage; 3 a problem hit a limit
+or the time budget; 4 an internal error (please report it; --debug shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_LIMIT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+FORMATS = ("auto", "text", "rich", "markdown", "latex", "json")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake in one line and exits 2."""
+
+    def error(self, message):
+        sys.stderr.write(f"calcai: error: {message} (see 'calcai {self.prog.split()[-1]} --help')\n"
+                         if " " in self.prog else f"calcai: error: {message} (see 'calcai --help')\n")
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"calcai {__version__}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--format", choices=FORMATS, default="auto",
+                        help="output: auto (rich on a terminal, else text), text, rich, markdown, latex, json")
+    common.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="time budget per problem (default 10)")
+    common.add_argument("--memory", type=int, default=None, metavar="MIB", help="memory cap per problem (default 2048)")
+    common.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                        help="raise or lower a limit, e.g. --limit max_order=50 (see README)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+    p = _Parser(prog="calcai", description="Symbolic calculus for machine learning, explained step by step.",
+                epilog="Exit codes: 0 ok, 1 a check failed, 2 bad input, 3 limit or time-out, 4 internal error.")
+    p.add_argument("--version", action="version", version=_version())
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name, help_text):
+        return sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+
+    c = command("diff", "differentiate an expression, rule by rule")
+    c.add_argument("expr")
+    c.add_argument("--wrt", help="the variable (needed when there are several)")
+    c.add_argument("--order", type=int, default=1)
+    c.add_argument("--at", help="evaluate at a point, e.g. x=0")
+
+    c = command("grad", "gradient of an expression")
+    c.add_argument("expr")
+    c.add_argument("--vars", help="variables in order, e.g. x,y")
+    c.add_argument("--at", help="a point, e.g. x=3,y=4")
+
+    c = command("hessian", "Hessian matrix with eigenvalues and definiteness")
+    c.add_argument("expr")
+    c.add_argument("--vars")
+    c.add_argument("--at")
+
+    c = command("jacobian", "Jacobian of one or more expressions")
+    c.add_argument("exprs", nargs="+")
+    c.add_argument("--vars")
+    c.add_argument("--at")
+
+    c = command("taylor", "Taylor polynomial")
+    c.add_argument("expr")
+    c.add_argument("--about", required=True, help="the centre, e.g. x=0")
+    c.add_argument("--order", type=int, required=True)
+    c.add_argument("--at", help="evaluate the approximation and its error at a point")
+
+    c = command("integrate", "integrate, with sympy's rules; definite with --from/--to")
+    c.add_argument("expr")
+    c.add_argument("--wrt")
+    c.add_argument("--from", dest="lower")
+    c.add_argument("--to", dest="upper")
+
+    c = command("critical", "critical points, classified")
+    c.add_argument("expr")
+    c.add_argument("--vars")
+
+    c = command("lagrange", "optimise under equality constraints with Lagrange multipliers")
+    c.add_argument("objective")
+    c.add_argument("--subject-to", action="append", required=True, metavar="EQUATION",
+                   help='a constraint such as "x + y = 10" (repeatable)')
+    goal = c.add_mutually_exclusive_group()
+    goal.add_argument("--max", dest="goal", action="store_const", const="max")
+    goal.add_argument("--min", dest="goal", action="store_const", const="min")
+    c.add_argument("--vars")
+
+    for name, help_text in (("solve", "solve problem files and print walkthroughs"),
+                            ("check", "solve problem files and compare with their expected answers")):
+        c = command(name, help_text)
+        c.add_argument("paths", nargs="+", metavar="PATH", help="YAML files or folders")
+        c.add_argument("--only", action="append", metavar="ID", help="solve only this problem id (repeatable)")
+        c.add_argument("-j", "--jobs", type=int, default=None, help="parallel workers (default: all cores)")
+
+    c = sub.add_parser("kinds", help="list the problem kinds, or show one with an example")
+    c.add_argument("kind", nargs="?")
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        _configure_limits(args)
+        from .commands import run
+
+        return run(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("calcai: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as err:  # a user error reaching here has its own exit code
+        from .errors import CalcaiError
+
+        if isinstance(err, CalcaiError):
+            sys.stderr.write(f"calcai: error: {err}\n")
+            return err.exit_code
+        if getattr(args, "debug", False):
+            raise
+        sys.stderr.write(f"calcai: internal error: {type(err).__name__}: {err}. "
+                         "Please report it; run again with --debug for the traceback.\n")
+        return EXIT_INTERNAL
+
+
+def _configure_limits(args) -> None:
+    from . import limits
+    from .errors import CalcaiError
+
+    changes = {}
+    for item in getattr(args, "limit", []) or []:
+        name, _, value = item.partition("=")
+        known = {f: type(getattr(limits.Limits(), f)) for f in limits.Limits.__dataclass_fields__}
+        if name not in known or not value:
+            raise CalcaiError(f"--limit {item}: expected NAME=VALUE with NAME one of {', '.join(known)}")
+        try:
+            changes[name] = known[name](value)
+        except ValueError:
+            raise CalcaiError(f"--limit {item}: {value!r} is not a {known[name].__name__}") from None
+    if getattr(args, "timeout", None) is not None:
+        if args.timeout <= 0:
+            raise CalcaiError("--timeout must be a positive number of seconds")
+        changes["timeout"] = args.timeout
+    if getattr(args, "memory", None) is not None:
+        changes["memory_mb"] = args.memory
+    if changes:
+        limits.configure(**changes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["main", "build_parser", "os"]

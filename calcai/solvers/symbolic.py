@@ -1,0 +1,136 @@
+"""Solvers for the symbolic kinds: each calls the engine's API and shapes its answer."""
+
+from __future__ import annotations
+
+from ..derive import derive, derivative_label
+from ..evaluate import describe_point, evaluate_at
+from ..integrals import integrate
+from ..multivariable import directional_derivative, gradient, hessian, jacobian, total_derivative
+from ..optimize import critical_points, lagrange
+from ..solution import Equation, Section, Solution, Text
+from ..taylor import taylor
+from . import solver
+
+
+def _named(point: dict) -> dict:
+    """{Symbol: value} → {name: value}, the answer's shape for points."""
+    return {s.name: v for s, v in point.items()}
+
+
+def _rows(matrix) -> list:
+    return [list(matrix.row(i)) for i in range(matrix.rows)]
+
+
+def _solution(problem, result, answer, extra=()) -> Solution:
+    title = problem.title or result.title
+    sections = tuple(result.sections) + tuple(extra)
+    return Solution(problem, title, sections, answer, tuple(result.final))
+
+
+def _at_section(label, expr, point, value) -> Section:
+    return Section("At the point", (Text(f"At {describe_point(point)}:"),
+                                    Equation(label, value, via=expr.subs(point) if expr.subs(point) != value else None)))
+
+
+@solver("derivative")
+def solve_derivative(problem):
+    """d^n f/dx^n, with its rule tree; evaluated exactly at ``at`` when given."""
+    f = problem.fields
+    result = derive(f["expr"], f.get("wrt"), f.get("order", 1))
+    if f.get("at") is None:
+        return _solution(problem, result, result.result)
+    value = evaluate_at(result.result, f["at"])
+    label = derivative_label(result.expr, result.wrt, result.order)
+    return Solution(problem, problem.title or result.title,
+                    tuple(result.sections) + (_at_section(label, result.result, f["at"], value),),
+                    value, (Equation(label, value),))
+
+
+@solver("partial")
+def solve_partial(problem):
+    """∂f/∂x holding the other variables constant."""
+    return solve_derivative(problem)
+
+
+@solver("gradient")
+def solve_gradient(problem):
+    """∇f as a list in vars order; at a point when given."""
+    f = problem.fields
+    result = gradient(f["expr"], f.get("vars"), f.get("at"))
+    answer = list(result.value if result.value is not None else result.result)
+    return _solution(problem, result, answer)
+
+
+@solver("hessian")
+def solve_hessian(problem):
+    """H = [∂²f/∂xᵢ∂xⱼ] with eigenvalues and definiteness."""
+    f = problem.fields
+    result = hessian(f["expr"], f.get("vars"), f.get("at"))
+    answer = {"matrix": _rows(result.matrix), "definiteness": result.definiteness}
+    if result.eigenvalues is not None:
+        answer["eigenvalues"] = list(result.eigenvalues)
+    return _solution(problem, result, answer)
+
+
+@solver("jacobian")
+def solve_jacobian(problem):
+    """J = [∂fᵢ/∂xⱼ], rows in the order of ``exprs``."""
+    f = problem.fields
+    result = jacobian(f["exprs"], f.get("vars"), f.get("at"))
+    return _solution(problem, result, _rows(result.matrix))
+
+
+@solver("directional_derivative")
+def solve_directional(problem):
+    """D_v f = ∇f · v̂ at the point."""
+    f = problem.fields
+    result = directional_derivative(f["expr"], f["at"], f["direction"], f.get("vars"))
+    return _solution(problem, result, result.result)
+
+
+@solver("total_derivative")
+def solve_total(problem):
+    """dz/dt = Σ ∂f/∂xᵢ · dxᵢ/dt."""
+    f = problem.fields
+    result = total_derivative(f["expr"], f["substitutions"], f["wrt"], f.get("at"))
+    return _solution(problem, result, result.value if result.value is not None else result.result)
+
+
+@solver("critical_points")
+def solve_critical(problem):
+    """Solve ∇f = 0 and classify each point."""
+    f = problem.fields
+    result = critical_points(f["expr"], f.get("vars"))
+    answer = [{"point": _named(c.point), "type": c.type} for c in result.result]
+    return _solution(problem, result, answer)
+
+
+@solver("lagrange")
+def solve_lagrange(problem):
+    """∇f = λ∇g with g = 0; the best candidate by ``goal``."""
+    f = problem.fields
+    result = lagrange(f["objective"], f["constraints"], f.get("vars"), f.get("goal", "max"))
+    answer = {"point": _named(result.point), "value": result.result,
+              "candidates": [{"point": _named({v: p[v] for v in result.vars}), "value": val}
+                             for p, val in result.candidates]}
+    return _solution(problem, result, answer)
+
+
+@solver("taylor")
+def solve_taylor(problem):
+    """Taylor polynomial; with ``at``: approximation, true value and error."""
+    f = problem.fields
+    result = taylor(f["expr"], f["about"], f["order"], f.get("vars"), f.get("at"))
+    answer = {"polynomial": result.result}
+    if result.point is not None:
+        answer.update(value=result.approximation, exact=result.exact, error=result.error)
+    return _solution(problem, result, answer)
+
+
+@solver("integral")
+def solve_integral(problem):
+    """Antiderivative by sympy's rules; definite via F(b) − F(a)."""
+    f = problem.fields
+    result = integrate(f["expr"], f.get("wrt"), f.get("bounds"))
+    return _solution(problem, result, result.result)
+
