@@ -1,0 +1,7 @@
+"""``python -m calcai`` is the ``calcai`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
