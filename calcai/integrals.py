@@ -81,6 +81,7 @@ class Integral(Walkthrough):
     upper_value: sp.Expr | None
     lower_value: sp.Expr | None
     result: sp.Expr
+    improper: bool = False        # the integrand is undefined somewhere in [a, b]
 
     @property
     def title(self):
@@ -92,7 +93,13 @@ class Integral(Walkthrough):
     @property
     def sections(self):
         sections = [Section("Antiderivative", (self.steps, Equation("F", self.antiderivative)))]
-        if self.bounds is not None:
+        if self.improper:
+            a, b = self.bounds
+            sections.append(Section("Improper integral", (
+                Text(f"The integrand is undefined somewhere in [{sp.sstr(a)}, {sp.sstr(b)}], so F(b) − F(a) "
+                     "is not enough: the integral is the limit at the singularity, and it converges."),
+                Equation("∫", self.result))))
+        elif self.bounds is not None:
             a, b = self.bounds
             sections.append(Section("Fundamental theorem: F(b) − F(a)", (
                 Equation(f"F({sp.sstr(b)})", self.upper_value),
@@ -128,8 +135,27 @@ def integrate(expr, wrt=None, bounds=None) -> Integral:
     if bounds is None:
         return Integral(expr, x, tree, F, None, None, None, F)
     a, b = (to_expr(v) if not isinstance(v, (int, float)) else sp.Rational(repr(v)) for v in bounds)
+    if _has_singularity(expr, x, a, b):
+        # F(b) − F(a) is wrong across a singularity: let sympy take the limits (improper integral)
+        result = sp.integrate(expr, (x, a, b))
+        if result.has(sp.zoo, sp.nan, sp.Integral) or result in (sp.oo, -sp.oo):
+            raise MathError(f"the integral of {expr} from {a} to {b} diverges "
+                            "(the function is unbounded inside the interval)")
+        upper, lower = _value_at(F, x, b), _value_at(F, x, a)
+        return Integral(expr, x, tree, F, (a, b), upper, lower, result, improper=True)
     upper, lower = _value_at(F, x, b), _value_at(F, x, a)
     result = sp.simplify(upper - lower) if (upper - lower).has(sp.exp, sp.log, sp.erf) else upper - lower
     if result.has(sp.zoo, sp.nan) or result in (sp.oo, -sp.oo):
         raise MathError(f"the integral of {expr} from {a} to {b} diverges")
     return Integral(expr, x, tree, F, (a, b), upper, lower, result)
+
+
+def _has_singularity(expr, x, a, b) -> bool:
+    """Whether ``expr`` is undefined somewhere in [a, b] (finite parts only)."""
+    from sympy.calculus.util import continuous_domain
+
+    interval = sp.Interval(a, b)
+    try:
+        return continuous_domain(expr, x, interval) != interval
+    except (NotImplementedError, TypeError, ValueError):
+        return False
