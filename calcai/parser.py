@@ -65,7 +65,7 @@ class Token:
     pos: int
 
 
-_NUMBER = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?")
+_NUMBER = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?", re.ASCII)   # not Arabic-Indic digits
 _NAME_CHARS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -76,12 +76,14 @@ def _tokenize(text: str) -> list[Token]:
         ch = text[i]
         if ch in " \t\r\n":
             i += 1
-        elif ch.isascii() and ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        elif ch.isascii() and ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1] in "0123456789"):
             m = _NUMBER.match(text, i)
             tokens.append(Token("num", m.group(0), i))
             i = m.end()
-            if i < n and text[i] == "." and not (i + 1 < n and text[i + 1].isdigit()):
+            if i < n and text[i] == ".":          # 1..2 and 1.5.2 are not numbers
                 raise ParseError("a number cannot be followed by '.'", i, text)
+            if i < n and text[i] == "_":          # 1_000 would read as 1·_000
+                raise ParseError("a number cannot be followed by '_' (no digit separators)", i, text)
         elif ch.isascii() and (ch.isalpha() or ch == "_"):
             m = _NAME_CHARS.match(text, i)
             name, j = m.group(0), m.end()
@@ -279,6 +281,8 @@ class _Parser:
                     raise ParseError("division by zero", pos, self.text)
                 factors.append(self.sp.Pow(d, -1))
             elif self.starts_atom():          # implicit multiplication: 2x, 3xy, (x+1)(x-1)
+                if self.tok.kind == "num" and self.tokens[self.i - 1].kind in ("num", "sup"):
+                    raise self.error("two numbers side by side need an operator between them")
                 factors.append(self.power())
             else:
                 break
@@ -403,11 +407,13 @@ class _Parser:
         fn_key = name.lower()
         # a function raised to a superscript power before its argument: tanh²(x)
         if fn_key in functions() and self.tok.kind == "sup" and self.tokens[self.i + 1].text == "(":
-            power = int(self.advance().text)
-            return self.count(sp.Pow(self.call(fn_key, t), power))
+            sup = self.advance()             # checked like any power: sqrt⁹⁹⁹⁹(4) is a limit
+            return self.count(self.make_pow(self.call(fn_key, t), sp.Integer(int(sup.text)), sup.pos))
         if name == "sigma" and followed_by_call and name not in self.variables:
             fn_key = "sigmoid"       # σ(x) is the sigmoid; σ alone is a variable
-        if followed_by_call and name not in self.variables and len(name) > 1:
+        # w1(x+1) and x_1(x+1) multiply, like x(x+1); other names before '(' must be functions
+        variable_like = re.fullmatch(r"[A-Za-z][0-9]*|[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*|[A-Za-z]+[0-9]+", name)
+        if followed_by_call and name not in self.variables and (fn_key in functions() or not variable_like):
             if fn_key in functions():
                 return self.call(fn_key, t)
             raise ParseError(f"unknown function {name!r}; known functions: {KNOWN_FUNCTION_NAMES}",
@@ -433,7 +439,11 @@ class _Parser:
             want = f"{lo}" if lo == hi else f"{lo} to {hi}"
             raise ParseError(f"{t.text}() takes {want} argument{'s' if hi > 1 else ''}, got {len(args)}",
                              t.pos, self.text)
-        return self.count(builder(*args))
+        try:
+            value = builder(*args)
+        except (TypeError, ValueError) as err:   # max(sqrt(-1), 1): sympy's "not comparable"
+            raise ParseError(f"{t.text}() cannot take these arguments: {err}", t.pos, self.text) from None
+        return self.count(value)
 
     def resolve(self, name: str, pos: int):
         sp = self.sp
@@ -445,7 +455,7 @@ class _Parser:
             return sp.pi
         if name in ("inf", "oo"):
             return sp.oo
-        if name in GREEK_NAMES or "_" in name or re.fullmatch(r"[A-Za-z][0-9]*", name):
+        if name.rstrip("0123456789") in GREEK_NAMES or "_" in name or re.fullmatch(r"[A-Za-z][0-9]*", name):
             return self.variables.setdefault(name, _symbol(name))
         pieces = _split_name(name, self.variables)
         factors = []
@@ -465,7 +475,7 @@ def _split_name(name: str, variables: dict) -> list[str]:
     declared = sorted((v for v in variables if len(v) > 1), key=len, reverse=True)
     while i < len(name):
         for v in declared:
-            if name.startswith(v, i):
+            if name.startswith(v, i) and not name[i + len(v):i + len(v) + 1].isdigit():   # 'loss2' is not loss·2
                 pieces.append(v)
                 i += len(v)
                 break
@@ -514,9 +524,19 @@ def parse(text: str, variables=None):
                               f"{lim.max_expression_chars} (limit max_expression_chars)", 0, text[:80])
     table = _variable_table(variables)
     try:
-        return _Parser(text, table, lim).parse()
+        expr = _Parser(text, table, lim).parse()
     except RecursionError:
         raise ParseLimitError("expression is nested too deeply", 0, text) from None
+    _refuse_undefined(expr, text)
+    return expr
+
+
+def _refuse_undefined(expr, text: str) -> None:
+    """log(0), 0·∞, sin(∞): an expression with no value is an input error, not a result."""
+    import sympy as sp
+
+    if expr.has(sp.zoo, sp.nan, sp.AccumBounds):
+        raise ParseError("the expression has no value (a division by zero, log(0), ∞ − ∞ or similar)", 0, text)
 
 
 def parse_equation(text: str, variables=None):
