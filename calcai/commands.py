@@ -259,9 +259,8 @@ def _batch(args) -> int:
     problems, errors = load_many(args.paths)
     code = EXIT_OK
     for err in errors:
-        for line in _error_lines(err):
-            sys.stderr.write(line + "\n")
-        code = max(code, _error_code(err))
+        sys.stderr.write(f"{err}\n")
+        code = max(code, EXIT_LIMIT if err.limit else EXIT_BAD_INPUT)
     if args.only:
         wanted = set(args.only)
         problems = [p for p in problems if p.id in wanted]
