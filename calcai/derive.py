@@ -220,7 +220,7 @@ def diff_steps(expr, x) -> DiffRule:
     if expr == x:
         return VariableRule(expr, x, sp.S.One)
     if expr.is_Add:
-        subs = tuple(diff_steps(t, x) for t in expr.args)
+        subs = tuple(diff_steps(t, x) for t in expr.as_ordered_terms())   # in printed order
         return SumRule(expr, x, sp.Add(*(s.result for s in subs)), subs)
     if expr.is_Mul:
         return _mul_steps(expr, x)
@@ -245,7 +245,7 @@ def _mul_steps(expr, x) -> DiffRule:
         top, bottom = diff_steps(numer, x), diff_steps(denom, x)
         result = (top.result * denom - numer * bottom.result) / denom ** 2
         return QuotientRule(expr, x, result, (top, bottom))
-    first, *others = expr.args
+    first, *others = expr.as_ordered_factors()
     second = sp.Mul(*others)
     f, g = diff_steps(first, x), diff_steps(second, x)
     return ProductRule(expr, x, f.result * second + first * g.result, (f, g))
