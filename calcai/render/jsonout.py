@@ -1,0 +1,226 @@
+"""Walkthroughs and answers as plain data for ``json.dumps``.
+
+- numbers: integers as JSON integers, every other real number as a float (exact values are
+  evaluated with ``evalf``), ∞ / nan / complex values as strings;
+- expressions: strings that ``calcai.parser.parse`` reads back (``expr_text``:
+  ``6*x*(x^2 + 1)^2``, ``exp(-x)``, ``sigmoid(x)*(1 - sigmoid(x))``);
+- matrices: lists of rows; tuples and lists: lists; dicts: string keys (Symbols by name);
+- step trees: ``{"rule", "expr", "wrt", "result", "substeps"}`` (plus ``formula``, ``u``,
+  ``inner``, ``before`` when a node has them);
+- a Solution: ``{file, id, kind, answer, steps, check}``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import math
+from fractions import Fraction
+
+import sympy
+from sympy.printing.str import StrPrinter
+
+from ..numbers import approx, is_numeric
+from .text import equation_text, is_step
+
+# ---------------------------------------------------------------- expressions
+
+
+class ExprTextPrinter(StrPrinter):
+    """sympy's str printer adjusted to calcai's input grammar: '^' for powers, 'e', 'abs',
+    'max'/'min', floats by their shortest repr."""
+
+    def _print_Pow(self, expr, rational=False):
+        return super()._print_Pow(expr, rational).replace("**", "^")
+
+    def _print_Exp1(self, expr):
+        return "e"
+
+    def _print_Pi(self, expr):
+        return "pi"
+
+    def _print_Abs(self, expr):
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_Max(self, expr):
+        return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Min(self, expr):
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Float(self, expr):
+        if expr.is_finite:
+            f = float(expr)
+            if math.isfinite(f) and (f == 0 or 1e-100 < abs(f) < 1e100):
+                return repr(f)
+        return super()._print_Float(expr)
+
+    def _print_Symbol(self, expr):
+        return expr.name
+
+    _print_Dummy = _print_Symbol
+
+
+def expr_text(expr) -> str:
+    """An expression as text that ``calcai.parser.parse`` reads back to the same expression."""
+    if isinstance(expr, str):
+        return expr
+    return ExprTextPrinter().doprint(expr)
+
+
+# ---------------------------------------------------------------- values
+
+_MAX_JSON_INT_BITS = 13_000       # ~3900 digits: below Python's int-to-str limit
+
+
+def _number(value):
+    """A numeric value as int, float or (for ∞, nan, complex, huge) a string."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if value.bit_length() <= _MAX_JSON_INT_BITS else approx(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _special_float(value)
+    if isinstance(value, (Fraction, decimal.Decimal)):
+        return float(value)
+    if isinstance(value, complex):
+        return expr_text(sympy.sympify(value))
+    # a sympy number
+    if value.is_Integer:
+        return _number(int(value))
+    if value.is_Rational:
+        return float(value)
+    if value is sympy.nan or value is sympy.zoo:
+        return "nan"
+    if value.is_infinite:
+        return "-oo" if value.is_extended_negative else "oo"
+    if value.is_Float:
+        f = float(value)
+        return f if math.isfinite(f) else approx(value)
+    try:
+        v = sympy.N(value, 17, chop=True)
+    except (TypeError, ValueError, ArithmeticError):
+        return expr_text(value)
+    if v.is_Float or v.is_Rational:
+        f = float(v)
+        return f if math.isfinite(f) else approx(value)
+    return expr_text(value)          # complex or not evaluable: as an expression
+
+
+def _special_float(f: float) -> str:
+    if math.isnan(f):
+        return "nan"
+    return "oo" if f > 0 else "-oo"
+
+
+def _key(k) -> str:
+    if isinstance(k, str):
+        return k
+    if isinstance(k, sympy.Symbol):
+        return k.name
+    if isinstance(k, sympy.Basic):
+        return expr_text(k)
+    return str(k)
+
+
+def step_json(node) -> dict:
+    """A step tree node as ``{"rule", "expr", "wrt", "result", "substeps"}`` (recursively)."""
+    wrt = node.wrt
+    data = {
+        "rule": node.rule,
+        "expr": to_jsonable(node.expr),
+        "wrt": [to_jsonable(v) for v in wrt] if isinstance(wrt, (tuple, list)) else to_jsonable(wrt),
+        "result": to_jsonable(node.result),
+        "substeps": [step_json(s) for s in (node.substeps or ())],
+    }
+    for extra in ("formula", "u", "inner", "before"):
+        value = getattr(node, extra, None)
+        if value is not None:
+            data[extra] = value if isinstance(value, str) else to_jsonable(value)
+    return data
+
+
+def to_jsonable(value):
+    """Plain data (dict / list / str / int / float / bool / None) for any answer value."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, sympy.logic.boolalg.BooleanAtom):
+        return bool(value)
+    if is_numeric(value):
+        return _number(value)
+    if getattr(value, "is_Matrix", False):
+        return [[to_jsonable(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
+    if isinstance(value, dict):
+        return {_key(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset, sympy.Tuple)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return [to_jsonable(v) for v in items]
+    if is_step(value):
+        return step_json(value)
+    if isinstance(value, sympy.Basic):
+        return expr_text(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return str(value)
+
+
+# ---------------------------------------------------------------- walkthroughs
+
+def item_json(item) -> dict:
+    """One walkthrough item as ``{"type": "text"|"equation"|"table"|"step", ...}``."""
+    kind = type(item).__name__
+    if isinstance(item, str):
+        return {"type": "text", "text": item}
+    if kind == "Text" and hasattr(item, "text"):
+        return {"type": "text", "text": item.text}
+    if kind == "Equation" or (hasattr(item, "lhs") and hasattr(item, "rhs")):
+        return {"type": "equation", "lhs": to_jsonable(item.lhs), "rhs": to_jsonable(item.rhs),
+                "via": to_jsonable(getattr(item, "via", None)), "text": equation_text(item)}
+    if hasattr(item, "headers") and hasattr(item, "rows"):
+        return {"type": "table", "headers": [to_jsonable(h) for h in item.headers],
+                "rows": [[to_jsonable(c) for c in row] for row in item.rows]}
+    if is_step(item):
+        return {"type": "step", **step_json(item)}
+    if kind == "Section" and hasattr(item, "items"):
+        return {"type": "section", **section_json(item)}
+    return {"type": "value", "value": to_jsonable(item)}
+
+
+def section_json(section) -> dict:
+    return {"title": section.title, "items": [item_json(i) for i in section.items]}
+
+
+def check_json(check) -> dict:
+    """``{status, details: [{path, expected, computed, ok, message}]}``."""
+    if check is None:
+        return {"status": "none", "details": []}
+    return {
+        "status": check.status,
+        "details": [{"path": i.path, "expected": to_jsonable(i.expected),
+                     "computed": to_jsonable(i.computed), "ok": bool(i.ok),
+                     "message": getattr(i, "message", "")} for i in getattr(check, "items", ())],
+    }
+
+
+def walkthrough_json(w) -> dict:
+    """Any walkthrough: ``{title, steps, final}``."""
+    return {"title": getattr(w, "title", ""),
+            "steps": [section_json(s) for s in getattr(w, "sections", ()) or ()],
+            "final": [item_json(i) for i in getattr(w, "final", ()) or ()]}
+
+
+def solution_json(solution) -> dict:
+    """A Solution: ``{file, id, kind, answer, steps, check}``."""
+    problem = getattr(solution, "problem", None)
+    return {
+        "file": getattr(problem, "file", None),
+        "id": getattr(problem, "id", None),
+        "kind": getattr(problem, "kind", None),
+        "answer": to_jsonable(getattr(solution, "answer", None)),
+        "steps": [section_json(s) for s in getattr(solution, "sections", ()) or ()],
+        "check": check_json(getattr(solution, "check", None)),
+    }
+
+
+__all__ = ["to_jsonable", "expr_text", "solution_json", "walkthrough_json", "step_json",
+           "item_json", "check_json", "ExprTextPrinter"]

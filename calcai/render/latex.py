@@ -1,0 +1,433 @@
+r"""A walkthrough as a LaTeX fragment (no preamble), and the LaTeX math helpers Markdown reuses.
+
+Layout::
+
+    \section*{Title}
+
+    \subsection*{Section}
+
+    A sentence.
+
+    \begin{align*}
+    f'(x) &= 3 x^{2} + 4 x
+    \end{align*}
+
+    \begin{itemize}
+      \item \textbf{sum rule}: $\frac{d}{d x} \left(x^{3} + 2 x^{2} + 5\right) = 3 x^{2} + 4 x$
+      \begin{itemize}
+        \item \textbf{power rule}: $\frac{d}{d x} x^{3} = 3 x^{2}$
+      \end{itemize}
+    \end{itemize}
+
+    \paragraph{Answer}
+    \begin{align*} … \end{align*}
+
+Mathematics is printed by sympy's LaTeX printer (activations print as σ, ReLU through their
+``_latex`` methods) with floats rounded like ``format_number`` and ``\ln`` for natural logs.
+Text is escaped, and unicode mathematics in it (σ, ², −, ≈) becomes ``\ensuremath{…}`` so the
+fragment also compiles with pdflatex.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE, precedence
+
+from ..numbers import INFINITY, MAX_EXACT_CHARS, UNDEFINED, approx, is_numeric, number_parts
+from .text import (
+    GREEK, TABLE_MAX_EXACT, is_integral_step, is_step, math_text, rule_label, walk_steps,
+)
+
+# ---------------------------------------------------------------- math
+
+
+class TexPrinter(LatexPrinter):
+    """sympy's LaTeX printer with textbook floats (4 significant digits) and ``\\ln``."""
+
+    _default_settings = dict(LatexPrinter._default_settings, digits=4)
+
+    def __init__(self, settings=None):
+        merged = {"ln_notation": True}
+        merged.update(settings or {})
+        super().__init__(merged)
+
+    def _print_Float(self, expr):
+        return decimal_tex(approx(expr, self._settings["digits"]))
+
+
+def decimal_tex(text: str) -> str:
+    r"""A decimal from ``format_number`` in LaTeX: '1.105e-06' -> '1.105 \cdot 10^{-6}', '∞' -> '\infty'."""
+    if text == UNDEFINED:
+        return r"\text{undefined}"
+    text = text.replace("−", "-").replace(INFINITY, r"\infty")
+    return re.sub(r"(\d(?:\.\d+)?)e([+-])(\d+)",
+                  lambda m: rf"{m.group(1)} \cdot 10^{{{'-' if m.group(2) == '-' else ''}{int(m.group(3))}}}",
+                  text)
+
+
+def latex_math(expr, digits: int = 4) -> str:
+    """Math-mode LaTeX of a sympy object (Python numbers are converted first)."""
+    if isinstance(expr, str):
+        return tex_label(expr)
+    if isinstance(expr, bool):
+        return rf"\text{{{str(expr).lower()}}}"
+    return TexPrinter({"digits": digits}).doprint(sympy.sympify(expr) if isinstance(expr, (int, float, complex)) else expr)
+
+
+def latex_number(value, digits: int = 4, approximate: bool = True,
+                 max_exact: int = MAX_EXACT_CHARS) -> str:
+    r"""A number in LaTeX the way ``format_number`` prints it: '\frac{8}{3} \approx 2.667'."""
+    exact, dec, is_approx = number_parts(value, digits)
+    if exact is None:
+        return (r"\approx " if is_approx else "") + decimal_tex(dec or "")
+    exact_tex = latex_math(exact, digits)
+    if dec is None or not approximate:
+        return exact_tex
+    if len(math_text(exact, digits)) > max_exact:
+        return rf"\approx {decimal_tex(dec)}"
+    return rf"{exact_tex} \approx {decimal_tex(dec)}"
+
+
+def latex_value(value, digits: int = 4, approximate: bool = True,
+                max_exact: int = MAX_EXACT_CHARS) -> str:
+    """Math-mode LaTeX for any answer value: numbers, expressions, matrices, tuples, dicts, labels."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return tex_label(value)
+    if is_numeric(value):
+        return latex_number(value, digits, approximate, max_exact)
+    if isinstance(value, dict):
+        inner = ", ".join(f"{latex_value(k, digits)} = {latex_value(v, digits, approximate)}"
+                          for k, v in value.items())
+        return rf"\left\{{{inner}\right\}}"
+    if isinstance(value, tuple):
+        return r"\left(" + ", ".join(latex_value(v, digits, approximate) for v in value) + r"\right)"
+    if isinstance(value, list):
+        return r"\left[" + ", ".join(latex_value(v, digits, approximate) for v in value) + r"\right]"
+    if is_step(value):
+        return step_tex(value, digits=digits)[2]
+    return latex_math(value, digits)
+
+
+# ---------------------------------------------------------------- unicode labels and text
+
+_GREEK_TEX = {letter: "\\" + name for name, letter in GREEK.items()
+              if name not in ("lamda", "Lamda", "omicron")}
+_GREEK_TEX["ο"] = "o"
+_SYMBOL_TEX = {
+    "∂": r"\partial", "∇": r"\nabla", "·": r"\cdot", "⋅": r"\cdot", "×": r"\times",
+    "−": "-", "≈": r"\approx", "≤": r"\leq", "≥": r"\geq", "≠": r"\neq", "∞": r"\infty",
+    "→": r"\to", "∫": r"\int", "√": r"\surd", "±": r"\pm", "∑": r"\sum", "′": "'",
+    "″": "''", "∈": r"\in", "⊤": r"\top", "…": r"\ldots", "‖": r"\|", "∏": r"\prod",
+    "⇒": r"\Rightarrow", "≡": r"\equiv", "⊙": r"\odot", "∘": r"\circ", "←": r"\leftarrow",
+    "↦": r"\mapsto", "∀": r"\forall", "∃": r"\exists", "∉": r"\notin", "⊂": r"\subset",
+    "∪": r"\cup", "∩": r"\cap", "∝": r"\propto", "≪": r"\ll", "≫": r"\gg", "⟨": r"\langle",
+    "⟩": r"\rangle", "∼": r"\sim", "≔": ":=", "∓": r"\mp", "⌈": r"\lceil", "⌉": r"\rceil",
+    "⌊": r"\lfloor", "⌋": r"\rfloor",
+}
+_ACCENTS = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar", "\u0307": r"\dot"}
+_BINARY = set("·⋅×≈≤≥≠→±∈⇒≡⊙←↦∉⊂∪∩∝≪≫∼∓")
+_SUPER = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁼ⁿⁱ⁽⁾ᵗᵀˣʸᵏᵐ", "0123456789-+=ni()tTxykm"))
+_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₋₊₌ᵢⱼₖₜₙₘₓₐₑₒₗₛₚₕ", "0123456789-+=ijktnmxaeolsph"))
+_OPERATORS = {"sin", "cos", "tan", "sinh", "cosh", "tanh", "ln", "log", "exp", "max", "min",
+              "arcsin", "arccos", "arctan", "det", "lim", "sup", "inf", "arg"}
+_TEXT_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                  "^": r"\textasciicircum{}", "|": r"\textbar{}", "<": r"\textless{}",
+                  ">": r"\textgreater{}"}
+
+
+def _runs(text: str, table: dict, wrap) -> str:
+    out, i = [], 0
+    while i < len(text):
+        if text[i] in table:
+            j = i
+            while j < len(text) and text[j] in table:
+                j += 1
+            out.append(wrap("".join(table[c] for c in text[i:j])))
+            i = j
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _units(text: str):
+    """(character, combining accent or None) pairs: 'ŷ' and 'y\u0302' both give ('y', '\u0302')."""
+    chars = []
+    for ch in text:
+        d = unicodedata.normalize("NFD", ch)
+        chars.extend(d if len(d) == 2 and d[1] in _ACCENTS else ch)
+    i = 0
+    while i < len(chars):
+        if chars[i] in _ACCENTS:             # an accent with nothing before it
+            i += 1
+            continue
+        accent = chars[i + 1] if i + 1 < len(chars) and chars[i + 1] in _ACCENTS else None
+        yield chars[i], accent
+        i += 2 if accent else 1
+
+
+def _accented(ch: str, accent: str) -> str:
+    base = _GREEK_TEX.get(ch, ch if ch.isalnum() else "")
+    return f"{_ACCENTS[accent]}{{{base}}}"
+
+
+def escape_text(text: str) -> str:
+    r"""Text-mode LaTeX: specials escaped, unicode mathematics as ``\ensuremath{…}``."""
+    out = []
+    for ch, accent in _units(str(text)):
+        if accent:
+            out.append(rf"\ensuremath{{{_accented(ch, accent)}}}")
+        elif ch in _TEXT_SPECIALS:
+            out.append(_TEXT_SPECIALS[ch])
+        elif ch in _GREEK_TEX:
+            out.append(rf"\ensuremath{{{_GREEK_TEX[ch]}}}")
+        elif ch in _SYMBOL_TEX and ch not in "′″":
+            out.append(rf"\ensuremath{{{_SYMBOL_TEX[ch]}}}")
+        else:
+            out.append(ch)
+    s = "".join(out)
+    s = _runs(s, _SUPER, lambda t: rf"\textsuperscript{{{t}}}")
+    return _runs(s, _SUB, lambda t: rf"\textsubscript{{{t}}}")
+
+
+def tex_label(text: str) -> str:
+    r"""A unicode label such as ``f'(x)``, ``∂L/∂w₁``, ``σ(z)`` or ``ŷ`` as math-mode LaTeX.
+
+    A label made of words (``loss after step 1``) becomes ``\text{…}``; ASCII powers and
+    indices with several characters get braces (``x^10`` -> ``x^{10}``, ``e^(2x)`` -> ``e^{2x}``)."""
+    text = str(text)
+    if re.search(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}", text):
+        return rf"\text{{{escape_text(text)}}}"
+    text = re.sub(r"([\^_])\(([^()]*)\)", r"\1{\2}", text)
+    text = re.sub(r"([\^_])(-?\d+)", r"\1{\2}", text)
+    out = []
+    for ch, accent in _units(text):
+        if accent:
+            out.append(_accented(ch, accent))
+        elif ch in _GREEK_TEX:
+            out.append(_GREEK_TEX[ch] + " ")
+        elif ch in _SYMBOL_TEX:
+            tex = _SYMBOL_TEX[ch]
+            if ch in _BINARY:
+                out.append(f" {tex} ")
+            else:
+                out.append(tex + " " if tex.startswith("\\") else tex)
+        elif ch in "#$%&":
+            out.append("\\" + ch)
+        elif ch == "~":
+            out.append(r"\sim ")
+        elif ch == "\\":
+            out.append(r"\backslash ")
+        else:
+            out.append(ch)
+    s = "".join(out)
+    s = _runs(s, _SUPER, lambda t: f"^{{{t}}}")
+    s = _runs(s, _SUB, lambda t: f"_{{{t}}}")
+
+    def word(m):
+        w = m.group(0)
+        if m.start() > 0 and s[m.start() - 1] == "\\":
+            return w                      # a command we produced (\partial, \sigma)
+        return f"\\{w} " if w in _OPERATORS else rf"\mathrm{{{w}}}"
+
+    s = re.sub(r"[A-Za-z]{2,}", word, s)
+    return re.sub(r" {2,}", " ", s).strip()
+
+
+# ---------------------------------------------------------------- steps
+
+def _wrt_list(wrt) -> list:
+    return list(wrt) if isinstance(wrt, (tuple, list, sympy.Tuple)) else [wrt]
+
+
+def derivative_tex(wrt, partial: bool = False, digits: int = 4) -> str:
+    r"""'\frac{d}{d x}', '\frac{\partial}{\partial x}', '\frac{d^{2}}{d x^{2}}', …"""
+    names = [latex_math(v, digits) for v in _wrt_list(wrt)]
+    d = r"\partial" if partial else "d"
+    n = len(names)
+    if n == 1:
+        return rf"\frac{{{d}}}{{{d} {names[0]}}}"
+    if len(set(names)) == 1:
+        return rf"\frac{{{d}^{{{n}}}}}{{{d} {names[0]}^{{{n}}}}}"
+    return rf"\frac{{\partial^{{{n}}}}}{{" + " ".join(rf"\partial {v}" for v in names) + "}"
+
+
+def operand_tex(expr, digits: int = 4) -> str:
+    """An expression after d/dx or ∫, bracketed when it is a sum or a negation."""
+    tex = latex_math(expr, digits)
+    if isinstance(expr, sympy.Basic) and precedence(expr) < PRECEDENCE["Mul"]:
+        tex = rf"\left({tex}\right)"
+    return tex
+
+
+def step_tex(node, partial: bool = False, digits: int = 4) -> tuple[str, str, str]:
+    """(rule label, chain note in LaTeX or '', body in LaTeX) of one step."""
+    if is_integral_step(node):
+        var = " ".join(latex_math(v, digits) for v in _wrt_list(node.wrt))
+
+        def show(e):
+            return rf"\int {operand_tex(e, digits)} \, d{var}"
+    else:
+        op = derivative_tex(node.wrt, partial, digits)
+
+        def show(e):
+            return f"{op} {operand_tex(e, digits)}"
+    pieces = [show(node.expr)]
+    before = getattr(node, "before", None)
+    if before is not None:              # a rewrite: the result before it was tidied
+        pieces.append(latex_math(before, digits))
+    if node.result is not None:
+        pieces.append(latex_math(node.result, digits))
+    note = ""
+    inner = getattr(node, "inner", None)
+    if inner is not None:
+        u = getattr(node, "u", None)
+        note = f"{'u' if u is None else latex_math(u, digits)} = {latex_math(inner, digits)}"
+    return rule_label(node.rule), note, " = ".join(pieces)
+
+
+def latex_step_tree(node, digits: int = 4) -> str:
+    """Nested itemize environments, one item per step."""
+    lines = [r"\begin{itemize}"]
+    depth_open = 0
+    for depth, n, partial in walk_steps(node):
+        while depth_open < depth:
+            lines.append("  " * (depth_open + 1) + r"\begin{itemize}")
+            depth_open += 1
+        while depth_open > depth:
+            lines.append("  " * depth_open + r"\end{itemize}")
+            depth_open -= 1
+        label, note, body = step_tex(n, partial, digits)
+        note_tex = f" (${note}$)" if note else ""
+        lines.append("  " * (depth + 1) + rf"\item \textbf{{{escape_text(label)}}}{note_tex}: ${body}$")
+    while depth_open > 0:
+        lines.append("  " * depth_open + r"\end{itemize}")
+        depth_open -= 1
+    lines.append(r"\end{itemize}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- blocks
+
+def equation_tex(eq, digits: int = 4, align: bool = False) -> str:
+    """``lhs = via = rhs`` in LaTeX; with ``align`` the first '=' is '&='."""
+    parts = [] if eq.lhs is None else [latex_value(eq.lhs, digits)]
+    if getattr(eq, "via", None) is not None:
+        parts.append(latex_value(eq.via, digits))
+    rhs = latex_value(eq.rhs, digits, approximate=getattr(eq, "approx", True))
+    relation = "="
+    if rhs.startswith(r"\approx ") and parts:          # 'x \approx 2', not 'x = \approx 2'
+        relation, rhs = r"\approx", rhs[len(r"\approx "):]
+    if not parts:
+        return f"&{rhs}" if align else rhs
+    terms = parts[1:] + [rhs]
+    out = parts[0]
+    for i, term in enumerate(terms):
+        rel = relation if i == len(terms) - 1 else "="
+        out += f"{' &' if align and i == 0 else ' '}{rel} {term}"
+    return out
+
+
+def _cell_tex(value, digits: int) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape_text(value)
+    return f"${latex_value(value, digits, max_exact=TABLE_MAX_EXACT)}$"
+
+
+def latex_table(table, digits: int = 4) -> str:
+    """A ``tabular`` with a rule under the headers."""
+    rows = [list(r) for r in table.rows]
+    ncols = max([len(table.headers)] + [len(r) for r in rows]) or 1
+    lines = [rf"\begin{{tabular}}{{{'l' * ncols}}}", r"\hline"]
+    if table.headers:
+        lines.append(" & ".join(_cell_tex(h, digits) for h in table.headers) + r" \\")
+        lines.append(r"\hline")
+    for r in rows:
+        cells = [_cell_tex(c, digits) for c in r] + [""] * (ncols - len(r))
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\hline", r"\end{tabular}"]
+    return "\n".join(lines)
+
+
+def _is_equation(item) -> bool:
+    return type(item).__name__ == "Equation" or (hasattr(item, "lhs") and hasattr(item, "rhs"))
+
+
+def _blocks(items, digits: int) -> list[str]:
+    blocks, equations = [], []
+
+    def flush():
+        if equations:
+            body = " \\\\\n".join(equation_tex(e, digits, align=True) for e in equations)
+            blocks.append("\\begin{align*}\n" + body + "\n\\end{align*}")
+            equations.clear()
+
+    for item in items:
+        if _is_equation(item):
+            equations.append(item)
+            continue
+        flush()
+        if isinstance(item, str):
+            blocks.append(escape_text(item))
+        elif type(item).__name__ == "Text" and hasattr(item, "text"):
+            blocks.append(escape_text(item.text))
+        elif is_step(item):
+            blocks.append(latex_step_tree(item, digits))
+        elif hasattr(item, "headers") and hasattr(item, "rows"):
+            blocks.append(latex_table(item, digits))
+        elif type(item).__name__ == "Section" and hasattr(item, "items"):
+            blocks.append(rf"\paragraph{{{escape_text(item.title)}}}")
+            blocks += _blocks(item.items, digits)
+        else:
+            blocks.append(f"${latex_value(item, digits)}$")
+    flush()
+    return blocks
+
+
+def _check_value(value, digits: int) -> str:
+    if isinstance(value, str):
+        return rf"\texttt{{{escape_text(value)}}}"
+    return f"${latex_value(value, digits)}$"
+
+
+def render_latex(w, digits: int = 4) -> str:
+    """A walkthrough as a LaTeX fragment: sections, align*, itemize trees, tabulars, answer, check."""
+    blocks = []
+    title = getattr(w, "title", "") or ""
+    if title:
+        blocks.append(rf"\section*{{{escape_text(title)}}}")
+    for section in getattr(w, "sections", ()) or ():
+        if getattr(section, "title", ""):
+            blocks.append(rf"\subsection*{{{escape_text(section.title)}}}")
+        blocks += _blocks(getattr(section, "items", ()) or (), digits)
+    final = tuple(getattr(w, "final", ()) or ())
+    if final:
+        blocks.append(r"\paragraph{Answer}")
+        blocks += _blocks(final, digits)
+    check = getattr(w, "check", None)
+    status = getattr(check, "status", "none") if check is not None else "none"
+    failed = [i for i in getattr(check, "items", ()) if not i.ok] if status == "fail" else []
+    if failed:
+        items = "\n".join(
+            rf"  \item \texttt{{{escape_text(i.path)}}}: expected {_check_value(i.expected, digits)}, "
+            rf"computed {_check_value(i.computed, digits)}"
+            + (f" ({escape_text(i.message)})" if getattr(i, "message", "") else "")
+            for i in failed)
+        blocks.append("\\paragraph{Check} FAIL\n\\begin{itemize}\n" + items + "\n\\end{itemize}")
+    elif status != "none":
+        blocks.append(rf"\paragraph{{Check}} {escape_text('FAIL' if status == 'fail' else status)}")
+    return "\n\n".join(blocks) + "\n"
+
+
+__all__ = ["render_latex", "latex_math", "latex_number", "latex_value", "tex_label", "escape_text",
+           "step_tex", "derivative_tex", "latex_step_tree", "latex_table", "equation_tex",
+           "decimal_tex", "TexPrinter"]

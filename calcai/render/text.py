@@ -1,0 +1,713 @@
+"""Plain-text rendering of a walkthrough, and ``math_text``: one-line unicode mathematics.
+
+``math_text`` prints sympy objects the way a textbook writes them on one line::
+
+    3x² + 4x     6x·(x² + 1)²     σ(x)·(1 − σ(x))     e^(2x)     2/x     w₁·x₁ + b
+    √(x + 1)     |x|     max(0, x)     {1 if x > 0; 0 otherwise}     [[1, 2], [3, 4]]
+
+Multiplication style: a number coefficient is written against what follows (``3x``, ``7√2``,
+``2sin(x)``, ``2(x + 1)``) unless that starts with a digit (``2·3ˣ``); two one-letter symbols
+(or their integer powers) are juxtaposed (``3xy``, ``x²y``); every other product gets ``·``
+(``x·sin(x)``, ``w₁·x₁``, ``σ(x)·(1 − σ(x))``). Parenthesised factors come last.
+
+The text layout of a walkthrough (``render_text``)::
+
+    Title
+    =====
+
+    Section title
+    -------------
+    A sentence.
+    f'(x) = 3x² + 4x
+    sum rule: d/dx (x³ + 2x² + 5) = 3x² + 4x
+      power rule: d/dx x³ = 3x²
+
+    Answer: f'(x) = 3x² + 4x
+    Check: pass
+
+Nothing here computes mathematics: sympy is used only to print.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import sympy
+from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.str import StrPrinter
+
+from ..numbers import approx, format_number, is_numeric
+
+# ---------------------------------------------------------------- characters
+
+SUPERSCRIPT = str.maketrans("0123456789-+()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁽⁾")
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+MINUS = "−"
+
+GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ",
+    "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "lamda": "λ",
+    "mu": "μ", "nu": "ν", "xi": "ξ", "omicron": "ο", "pi": "π", "rho": "ρ", "sigma": "σ",
+    "tau": "τ", "upsilon": "υ", "phi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω",
+    "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Lamda": "Λ", "Xi": "Ξ",
+    "Pi": "Π", "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+}
+
+FUNCTION_NAMES = {"log": "ln", "asin": "arcsin", "acos": "arccos", "atan": "arctan",
+                  "Max": "max", "Min": "min"}
+
+RELATIONS = {"==": "=", "!=": "≠", ">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+
+_NO_SUBSCRIPTS = str.maketrans("", "", "₀₁₂₃₄₅₆₇₈₉")
+_NAME_WITH_INDEX = re.compile(r"([A-Za-z]+)_?(\d+)")
+
+
+def superscript(text: str) -> str:
+    """Digits (and signs) as superscripts: '12' -> '¹²'."""
+    return str(text).translate(SUPERSCRIPT)
+
+
+def subscript(text: str) -> str:
+    """Digits as subscripts: '12' -> '₁₂'."""
+    return str(text).translate(SUBSCRIPT)
+
+
+def symbol_text(name: str) -> str:
+    """A symbol name as printed: 'w1' -> 'w₁', 'x_2' -> 'x₂', 'sigma' -> 'σ', 'alpha1' -> 'α₁'."""
+    m = _NAME_WITH_INDEX.fullmatch(name)
+    if m:
+        base, index = m.groups()
+        return GREEK.get(base, base) + subscript(index)
+    return GREEK.get(name, name)
+
+
+def _minus(text: str) -> str:
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def _float_text(text: str) -> str:
+    """A decimal from ``approx`` inside an expression: '−1.105·10⁻⁶' rather than '-1.105e-06'."""
+    m = re.fullmatch(r"(-?)([0-9.]+)e([+-])(\d+)", text)
+    if m:
+        sign, mantissa, esign, exponent = m.groups()
+        power = superscript(("-" if esign == "-" else "") + str(int(exponent)))
+        text = f"{sign}{mantissa}·10{power}"
+    return _minus(text)
+
+
+# ---------------------------------------------------------------- the printer
+
+_MAX_INT_BITS = 10_000
+
+class MathTextPrinter(StrPrinter):
+    """Single-line unicode printing of sympy expressions (see the module docstring)."""
+
+    printmethod = "_calcai_text"
+    _default_settings = dict(StrPrinter._default_settings, digits=4)
+
+    # -- atoms
+    def _print_Symbol(self, expr):
+        return symbol_text(expr.name)
+
+    _print_Dummy = _print_Symbol
+
+    def _print_Integer(self, expr):
+        if int(expr.p).bit_length() > _MAX_INT_BITS:        # past Python's int-to-str limit
+            return _float_text(approx(expr, self._settings["digits"]))
+        return _minus(str(expr.p))
+
+    def _print_int(self, expr):
+        return self._print_Integer(sympy.Integer(expr))
+
+    def _print_Rational(self, expr):
+        if expr.q == 1:
+            return self._print_Integer(expr)
+        if max(int(expr.p).bit_length(), int(expr.q).bit_length()) > _MAX_INT_BITS:
+            return _float_text(approx(expr, self._settings["digits"]))
+        return _minus(f"{expr.p}/{expr.q}")
+
+    def _print_Fraction(self, expr):
+        return self._print_Rational(sympy.Rational(expr.numerator, expr.denominator))
+
+    def _print_Float(self, expr):
+        return _float_text(approx(expr, self._settings["digits"]))
+
+    def _print_float(self, expr):
+        return _float_text(approx(expr, self._settings["digits"]))
+
+    def _print_Exp1(self, expr):
+        return "e"
+
+    def _print_Pi(self, expr):
+        return "π"
+
+    def _print_ImaginaryUnit(self, expr):
+        return "i"
+
+    def _print_Infinity(self, expr):
+        return "∞"
+
+    def _print_NegativeInfinity(self, expr):
+        return MINUS + "∞"
+
+    def _print_ComplexInfinity(self, expr):
+        return "undefined"
+
+    _print_NaN = _print_ComplexInfinity
+
+    def _print_BooleanTrue(self, expr):
+        return "true"
+
+    def _print_BooleanFalse(self, expr):
+        return "false"
+
+    # -- sums
+    def _print_Add(self, expr, order=None):
+        out = []
+        for i, term in enumerate(self._as_ordered_terms(expr, order=order)):
+            text = self._print(term)
+            if precedence(term) < PRECEDENCE["Add"]:
+                text = f"({text})"
+            if text.startswith(MINUS):
+                out.append((MINUS if i == 0 else f" {MINUS} ") + text[1:])
+            else:
+                out.append(("" if i == 0 else " + ") + text)
+        return "".join(out)
+
+    # -- products
+    def _is_simple(self, f) -> bool:
+        """A one-letter symbol (or π), or one raised to an integer power: juxtaposable."""
+        if f.is_Pow and f.exp.is_Integer and f.exp > 1:
+            f = f.base
+        if f is sympy.pi:
+            return True
+        return bool(f.is_Symbol) and len(symbol_text(f.name)) == 1
+
+    def _is_word(self, f) -> bool:
+        """A symbol with a name of several letters (loss, target), or a power of one."""
+        if f.is_Pow:
+            f = f.base
+        return bool(f.is_Symbol) and len(symbol_text(f.name).translate(_NO_SUBSCRIPTS)) > 1
+
+    def _factor_group(self, f) -> int:
+        if f.is_number and not f.is_Add:
+            return 0                    # 7√2·x, 2πx
+        if self._is_simple(f):
+            return 1
+        base = f.base if f.is_Pow else f
+        if base.is_Add:
+            return 3                    # bracketed groups last: 6x·(x² + 1)²
+        return 2
+
+    def _factor_text(self, f) -> str:
+        text = self._print(f)
+        if precedence(f) < PRECEDENCE["Mul"] or f.is_Relational or f.is_Boolean:
+            text = f"({text})"
+        return text
+
+    def _join_factors(self, coeff_text: str, factors) -> str:
+        factors = sorted(factors, key=self._factor_group)
+        out, prev = coeff_text, None
+        for f in factors:
+            text = self._factor_text(f)
+            if not out:
+                out = text
+            elif prev is None:          # after the number coefficient: 3x, 7√2, but 2·3ˣ, 2·loss
+                dot = text[0].isdigit() or text[0] in "−-.{[" or "·" in coeff_text or self._is_word(f)
+                out += ("·" if dot else "") + text
+            else:
+                out += ("" if self._is_simple(prev) and self._is_simple(f) else "·") + text
+            prev = f
+        return out
+
+    def _print_Mul(self, expr):
+        coeff, rest = expr.as_coeff_Mul()
+        sign = ""
+        if coeff.is_negative:
+            sign, coeff = MINUS, -coeff
+        factors = [] if rest is sympy.S.One else list(rest.as_ordered_factors())
+        numer, denom = [], []
+        for f in factors:
+            if f.is_Pow and f.exp.is_Rational and f.exp.is_negative and f.is_commutative:
+                e = -f.exp
+                denom.append(f.base if e == 1 else sympy.Pow(f.base, e, evaluate=False))
+            else:
+                numer.append(f)
+        num_coeff, den_coeff = coeff, None
+        if coeff.is_Rational and not coeff.is_Integer:
+            num_coeff, den_coeff = sympy.Integer(coeff.p), sympy.Integer(coeff.q)
+        num_coeff_text = "" if num_coeff == 1 and numer else self._print(num_coeff)
+        numerator = self._join_factors(num_coeff_text, numer) or "1"
+        if not denom and den_coeff is None:
+            return sign + numerator
+        den_coeff_text = "" if den_coeff is None else self._print(den_coeff)
+        denominator = self._join_factors(den_coeff_text, denom)
+        if len(denom) + (den_coeff is not None) > 1 or (
+                len(denom) == 1 and precedence(denom[0]) < PRECEDENCE["Pow"]):
+            if not denominator.startswith("("):
+                denominator = f"({denominator})"
+        return f"{sign}{numerator}/{denominator}"
+
+    # -- powers
+    def _base_text(self, base) -> str:
+        text = self._print(base)
+        plain = (base.is_Symbol or (base.is_Integer and base >= 0) or base in (sympy.pi, sympy.E)
+                 or (base.is_Float and base >= 0)
+                 or (base.is_Function and not isinstance(base, sympy.exp)))
+        return text if plain else f"({text})"
+
+    def _exponent_text(self, e) -> str:
+        if e.is_Integer and e > 0:
+            return superscript(str(e.p))
+        text = self._print(e)
+        if e.is_Symbol or (e.is_Float and e > 0):
+            return "^" + text
+        return f"^({text})"
+
+    def _print_Pow(self, expr, rational=False):
+        b, e = expr.base, expr.exp
+        if e.is_Rational and e.is_negative and expr.is_commutative:
+            d = b if e == -1 else sympy.Pow(b, -e, evaluate=False)
+            text = self._print(d)
+            if precedence(d) < PRECEDENCE["Pow"] and not text.startswith("("):
+                text = f"({text})"
+            return f"1/{text}"
+        if e is sympy.S.Half:
+            text = self._print(b)
+            plain = b.is_Symbol or (b.is_Integer and b >= 0) or b in (sympy.pi, sympy.E) or (
+                b.is_Function and not isinstance(b, sympy.exp))
+            return "√" + (text if plain else f"({text})")
+        return self._base_text(b) + self._exponent_text(e)
+
+    def _print_exp(self, expr):
+        return "e" + self._exponent_text(expr.args[0])
+
+    # -- functions
+    def _print_Function(self, expr):
+        func = expr.func
+        name = getattr(func, "pretty_name", "") or FUNCTION_NAMES.get(func.__name__, func.__name__)
+        args = list(expr.args)
+        if func.__name__ == "leaky_relu" and len(args) == 2:
+            from ..functions import LEAKY_ALPHA
+
+            if args[1] == LEAKY_ALPHA:
+                args = args[:1]
+        return f"{name}({', '.join(self._print(a) for a in args)})"
+
+    def _print_Abs(self, expr):
+        return f"|{self._print(expr.args[0])}|"
+
+    def _print_Max(self, expr):
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Min(self, expr):
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Piecewise(self, expr):
+        pieces = []
+        for value, cond in expr.args:
+            if cond is sympy.true:
+                pieces.append(f"{self._print(value)} otherwise")
+            else:
+                pieces.append(f"{self._print(value)} if {self._print(cond)}")
+        return "{" + "; ".join(pieces) + "}"
+
+    def _print_Relational(self, expr):
+        op = RELATIONS.get(expr.rel_op, expr.rel_op)
+        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+    def _print_And(self, expr):
+        return " and ".join(self._logic_arg(a) for a in expr.args)
+
+    def _print_Or(self, expr):
+        return " or ".join(self._logic_arg(a) for a in expr.args)
+
+    def _print_Not(self, expr):
+        return f"not {self._logic_arg(expr.args[0])}"
+
+    def _logic_arg(self, a) -> str:
+        text = self._print(a)
+        return f"({text})" if isinstance(a, (sympy.And, sympy.Or)) else text
+
+    # -- calculus
+    def _print_Derivative(self, expr):
+        counts = [(v, int(n)) for v, n in expr.variable_count]
+        wrt = tuple(v for v, n in counts for _ in range(n))
+        partial = len(expr.expr.free_symbols) > 1 or len({v for v, _ in counts}) > 1
+        return f"{derivative_operator(wrt, partial)} {_operand(self, expr.expr, quotient=True)}"
+
+    def _print_Integral(self, expr):
+        body = _operand(self, expr.function)
+        out = body
+        for limit in reversed(expr.limits):
+            var = self._print(limit[0])
+            if len(limit) == 3:
+                out = f"∫[{self._print(limit[1])}, {self._print(limit[2])}] {out} d{var}"
+            else:
+                out = f"∫ {out} d{var}"
+        return out
+
+    # -- containers
+    def _print_MatrixBase(self, expr):
+        rows = [", ".join(self._print(expr[i, j]) for j in range(expr.cols)) for i in range(expr.rows)]
+        return "[" + ", ".join(f"[{r}]" for r in rows) + "]"
+
+    def _print_tuple(self, expr):
+        return "(" + ", ".join(self._print(a) for a in expr) + ")"
+
+    _print_Tuple = _print_tuple
+
+    def _print_list(self, expr):
+        return "[" + ", ".join(self._print(a) for a in expr) + "]"
+
+    def _print_dict(self, expr):
+        return "{" + ", ".join(f"{self._print(k)}: {self._print(v)}" for k, v in expr.items()) + "}"
+
+    _print_Dict = _print_dict
+
+
+def _operand(printer, expr, quotient: bool = False) -> str:
+    """An expression after an operator (d/dx, ∫): bracketed when it is a sum or a negation,
+    and with ``quotient`` also when it is a quotient (d/dx ((x + 1)/(x − 1)))."""
+    text = printer._print(expr)
+    if not isinstance(expr, sympy.Basic):
+        return text
+    if precedence(expr) < PRECEDENCE["Mul"] or (quotient and _is_quotient(expr)):
+        text = f"({text})"
+    return text
+
+
+def _is_quotient(expr) -> bool:
+    """Printed with a '/': 1/x, x/2, (x + 1)/(x − 1)."""
+    if expr.is_Pow:
+        return bool(expr.exp.is_Rational and expr.exp.is_negative)
+    if expr.is_Mul:
+        coeff = expr.as_coeff_Mul()[0]
+        return bool(coeff.is_Rational and not coeff.is_Integer) or any(
+            _is_quotient(f) for f in expr.args if f.is_Pow)
+    return False
+
+
+def math_text(expr, digits: int = 4) -> str:
+    """One line of unicode mathematics for a sympy object (strings pass through unchanged)."""
+    if expr is None:
+        return ""
+    if isinstance(expr, str):
+        return expr
+    if isinstance(expr, bool):
+        return str(expr).lower()
+    if isinstance(expr, Fraction):
+        expr = sympy.Rational(expr.numerator, expr.denominator)
+    elif isinstance(expr, complex):
+        expr = sympy.sympify(expr)
+    return MathTextPrinter({"digits": digits}).doprint(expr)
+
+
+# ---------------------------------------------------------------- values
+
+def _is_matrix(value) -> bool:
+    return bool(getattr(value, "is_Matrix", False))
+
+
+def value_text(value, digits: int = 4, approximate: bool = True, max_exact: int = 30) -> str:
+    """Any answer value on one line: numbers by ``format_number``, expressions by ``math_text``."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if is_numeric(value):
+        return format_number(value, digits, approximate=approximate, max_exact=max_exact)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{value_text(k, digits)} = {value_text(v, digits, approximate)}"
+                               for k, v in value.items()) + "}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(value_text(v, digits, approximate) for v in value) + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(value_text(v, digits, approximate) for v in value) + "]"
+    if is_step(value):
+        return step_line(value, digits=digits)
+    if hasattr(value, "text") and type(value).__name__ == "Text":
+        return value.text
+    return math_text(value, digits)
+
+
+def matrix_lines(matrix, digits: int = 4) -> list[str]:
+    """A matrix as a bracketed grid of lines, columns centred (one row: '[1  2]')."""
+    rows, cols = matrix.shape
+    if rows == 0 or cols == 0:
+        return ["[]"]
+    cells = [[math_text(matrix[i, j], digits) for j in range(cols)] for i in range(rows)]
+    widths = [max(len(cells[i][j]) for i in range(rows)) for j in range(cols)]
+    body = ["  ".join(cells[i][j].center(widths[j]) for j in range(cols)) for i in range(rows)]
+    if rows == 1:
+        return [f"[{body[0]}]"]
+    out = []
+    for i, line in enumerate(body):
+        left, right = ("⎡", "⎤") if i == 0 else ("⎣", "⎦") if i == rows - 1 else ("⎢", "⎥")
+        out.append(f"{left}{line}{right}")
+    return out
+
+
+# ---------------------------------------------------------------- equations
+
+def _rhs_text(eq, digits: int) -> str:
+    return value_text(eq.rhs, digits, approximate=getattr(eq, "approx", True))
+
+
+def equation_text(eq, digits: int = 4) -> str:
+    """``lhs = rhs`` (or ``lhs = via = rhs``) on one line."""
+    parts = [] if eq.lhs is None else [value_text(eq.lhs, digits)]
+    if getattr(eq, "via", None) is not None:
+        parts.append(value_text(eq.via, digits))
+    return _join_equation(parts, _rhs_text(eq, digits))
+
+
+def _join_equation(parts: list, rhs: str) -> str:
+    """'lhs = rhs', but 'lhs ≈ 2' (not 'lhs = ≈ 2') when the rhs is only a decimal."""
+    if rhs.startswith("≈ ") and parts:
+        return " = ".join(parts) + " " + rhs
+    return " = ".join(parts + [rhs])
+
+
+def equation_lines(eq, digits: int = 4) -> list[str]:
+    """An Equation as text lines: one line, or a matrix grid with ``lhs =`` on its middle row."""
+    rhs = eq.rhs
+    if not (_is_matrix(rhs) and rhs.rows > 1 and rhs.cols > 0):
+        return [equation_text(eq, digits)]
+    parts = [] if eq.lhs is None else [value_text(eq.lhs, digits)]
+    if getattr(eq, "via", None) is not None:
+        parts.append(value_text(eq.via, digits))
+    prefix = "".join(p + " = " for p in parts)
+    grid = matrix_lines(rhs, digits)
+    mid = (len(grid) - 1) // 2
+    return [(prefix if i == mid else " " * len(prefix)) + line for i, line in enumerate(grid)]
+
+
+# ---------------------------------------------------------------- step trees
+
+STEP_FIELDS = ("rule", "expr", "wrt", "result", "substeps")
+
+
+def is_step(obj) -> bool:
+    """A derivation / integration step node: has rule, expr, wrt, result and substeps."""
+    return not isinstance(obj, type) and all(hasattr(obj, a) for a in STEP_FIELDS)
+
+
+def is_integral_step(node) -> bool:
+    """An integration step (``calcai.integrals.IntegralStep``, or any node whose class name
+    mentions Integral, or with ``operation == 'integrate'``)."""
+    if getattr(node, "operation", None) in ("integrate", "integral"):
+        return True
+    return any("Integral" in cls.__name__ for cls in type(node).__mro__)
+
+
+def rule_label(rule) -> str:
+    """'constant_multiple' -> 'constant multiple rule'; 'rewrite' stays; 'sympy' -> 'sympy (no named rule)'."""
+    name = str(rule or "step").replace("_", " ").strip()
+    if name == "sympy":
+        return "sympy (no named rule)"
+    if name in ("rewrite", "step") or name.endswith("rule"):
+        return name
+    return f"{name} rule"
+
+
+def _wrt_tuple(wrt) -> tuple:
+    if isinstance(wrt, (tuple, list, sympy.Tuple)):
+        return tuple(wrt)
+    return (wrt,)
+
+
+def derivative_operator(wrt, partial: bool = False) -> str:
+    """'d/dx', '∂/∂x', 'd²/dx²', '∂²/∂x∂y' for a variable or a tuple of variables."""
+    variables = _wrt_tuple(wrt)
+    n = len(variables)
+    d = "∂" if partial else "d"
+    names = [math_text(v) for v in variables]
+    if n == 1:
+        return f"{d}/{d}{names[0]}"
+    top = f"{d}{superscript(str(n))}"
+    if len(set(names)) == 1 and not partial:
+        return f"{top}/{d}{names[0]}{superscript(str(n))}"
+    if len(set(names)) == 1:
+        return f"{top}/∂{names[0]}{superscript(str(n))}"
+    return f"{top}/" + "".join(f"∂{name}" for name in names)
+
+
+def step_is_partial(node, inherited: bool = False) -> bool:
+    """∂ rather than d: the expression has more than one free symbol (or a parent step did,
+    with respect to the same variable), or its one symbol is not the variable."""
+    if inherited:
+        return True
+    expr = getattr(node, "expr", None)
+    free = getattr(expr, "free_symbols", set())
+    if len(free) > 1:
+        return True
+    wrt = set(_wrt_tuple(getattr(node, "wrt", None)))
+    return bool(free) and not (free & wrt)
+
+
+def _chain_note(node, digits: int) -> str:
+    inner = getattr(node, "inner", None)
+    if inner is None:
+        return ""
+    u = getattr(node, "u", None)
+    return f" (u = {math_text(inner, digits)})" if u is None else \
+        f" ({math_text(u, digits)} = {math_text(inner, digits)})"
+
+
+def step_parts(node, partial: bool = False, digits: int = 4) -> tuple[str, str, str]:
+    """(rule label, annotation, body) of one step line: body is 'd/dx x³ = 3x²'."""
+    printer = MathTextPrinter({"digits": digits})
+    before = getattr(node, "before", None)
+    if is_integral_step(node):
+        var = "".join(math_text(v, digits) for v in _wrt_tuple(node.wrt))
+
+        def show(e):
+            return f"∫ {_operand(printer, e)} d{var}"
+    else:
+        op = derivative_operator(node.wrt, partial)
+
+        def show(e):
+            return f"{op} {_operand(printer, e, quotient=True)}"
+    pieces = [show(node.expr)]
+    if before is not None:              # a rewrite: the result before it was tidied
+        pieces.append(math_text(before, digits))
+    if node.result is not None:
+        pieces.append(math_text(node.result, digits))
+    return rule_label(node.rule), _chain_note(node, digits), " = ".join(pieces)
+
+
+def step_line(node, partial: bool | None = None, digits: int = 4) -> str:
+    """One node: 'chain rule (u = x² + 1): d/dx (x² + 1)³ = 6x·(x² + 1)²'."""
+    if partial is None:
+        partial = step_is_partial(node)
+    label, note, body = step_parts(node, partial, digits)
+    return f"{label}{note}: {body}"
+
+
+def _child_partial(parent, child, parent_partial: bool) -> bool:
+    same_wrt = _wrt_tuple(getattr(parent, "wrt", None)) == _wrt_tuple(getattr(child, "wrt", None))
+    return step_is_partial(child, inherited=parent_partial and same_wrt)
+
+
+def walk_steps(node, depth: int = 0, partial: bool | None = None):
+    """Yield (depth, node, partial) for a step tree, parents before children."""
+    if partial is None:
+        partial = step_is_partial(node)
+    yield depth, node, partial
+    for child in getattr(node, "substeps", ()) or ():
+        yield from walk_steps(child, depth + 1, _child_partial(node, child, partial))
+
+
+def step_lines(node, digits: int = 4, indent: str = "  ") -> list[str]:
+    """A step tree as lines, each child indented two more spaces than its parent."""
+    return [indent * depth + step_line(n, p, digits) for depth, n, p in walk_steps(node)]
+
+
+# ---------------------------------------------------------------- tables
+
+TABLE_MAX_EXACT = 12     # in a table, 8/3 ≈ 2.667 but ≈ 1.785 for 17434098/9765625
+
+
+def cell_text(value, digits: int = 4) -> str:
+    """A table cell: like ``value_text``, but an exact form longer than 12 characters gives way
+    to its decimal so that columns stay readable."""
+    return value_text(value, digits, max_exact=TABLE_MAX_EXACT)
+
+
+def table_lines(table, digits: int = 4) -> list[str]:
+    """Headers, a rule of '─', then rows; columns left-aligned, two spaces apart."""
+    headers = [cell_text(h, digits) for h in table.headers]
+    rows = [[cell_text(c, digits) for c in row] for row in table.rows]
+    ncols = max([len(headers)] + [len(r) for r in rows])
+    headers += [""] * (ncols - len(headers))
+    rows = [r + [""] * (ncols - len(r)) for r in rows]
+    widths = [max(len(line[j]) for line in [headers] + rows) for j in range(ncols)]
+
+    def line(cells):
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    return [line(headers), "  ".join("─" * w for w in widths)] + [line(r) for r in rows]
+
+
+# ---------------------------------------------------------------- walkthrough
+
+def item_lines(item, digits: int = 4) -> list[str]:
+    """Any walkthrough item as text lines."""
+    kind = type(item).__name__
+    if isinstance(item, str):
+        return [item]
+    if kind == "Text" and hasattr(item, "text"):
+        return [str(item.text)]
+    if kind == "Equation" or (hasattr(item, "lhs") and hasattr(item, "rhs")):
+        return equation_lines(item, digits)
+    if kind == "Table" or (hasattr(item, "headers") and hasattr(item, "rows")):
+        return table_lines(item, digits)
+    if is_step(item):
+        return step_lines(item, digits)
+    if kind == "Section" and hasattr(item, "items"):
+        lines = [item.title] if item.title else []
+        for sub in item.items:
+            lines += item_lines(sub, digits)
+        return lines
+    return [value_text(item, digits)]
+
+
+def check_lines(check, digits: int = 4) -> list[str]:
+    """'Check: pass', or one 'Check: FAIL — path: expected …, computed …' per failed item."""
+    status = getattr(check, "status", "none") if check is not None else "none"
+    if status == "none":
+        return []
+    if status == "pass":
+        return ["Check: pass"]
+    if status != "fail":
+        return [f"Check: {status}"]
+    failed = [i for i in getattr(check, "items", ()) if not i.ok]
+    if not failed:
+        return ["Check: FAIL"]
+    lines = []
+    for i in failed:
+        line = (f"Check: FAIL — {i.path}: expected {value_text(i.expected, digits)}, "
+                f"computed {value_text(i.computed, digits)}")
+        if getattr(i, "message", ""):
+            line += f" ({i.message})"
+        lines.append(line)
+    return lines
+
+
+ANSWER = "Answer: "
+
+
+def render_text(w, digits: int = 4) -> str:
+    """A walkthrough as plain text (no escape codes); see the module docstring for the layout."""
+    lines: list[str] = []
+    title = getattr(w, "title", "") or ""
+    if title:
+        lines += [title, "=" * len(title)]
+    for section in getattr(w, "sections", ()) or ():
+        if lines:
+            lines.append("")
+        if getattr(section, "title", ""):
+            lines += [section.title, "-" * len(section.title)]
+        for item in getattr(section, "items", ()) or ():
+            lines += item_lines(item, digits)
+    final: list[str] = []
+    for item in getattr(w, "final", ()) or ():
+        final += item_lines(item, digits)
+    if final:
+        if lines:
+            lines.append("")
+        lines += [(ANSWER if i == 0 else " " * len(ANSWER)) + line for i, line in enumerate(final)]
+    checks = check_lines(getattr(w, "check", None), digits)
+    if checks:
+        if lines and not final:
+            lines.append("")
+        lines += checks
+    return "\n".join(lines)
+
+
+__all__ = ["render_text", "math_text", "value_text", "equation_text", "equation_lines",
+           "step_line", "step_lines", "step_parts", "walk_steps", "is_step", "is_integral_step",
+           "rule_label", "derivative_operator", "table_lines", "check_lines", "item_lines",
+           "matrix_lines", "symbol_text", "MathTextPrinter"]
