@@ -28,7 +28,7 @@ def exact(value):
 
 def point_map(point, expr=None) -> dict:
     """``{Symbol: exact number}`` from a point given by names or Symbols."""
-    from .derive import to_expr, to_symbol
+    from .differentiation import to_expr, to_symbol
 
     result = {}
     for key, value in dict(point).items():

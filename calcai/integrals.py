@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .derive import sole_variable, to_expr, to_symbol
+from .differentiation import sole_variable, to_expr, to_symbol
 from .errors import MathError
 from .solution import Equation, Section, Text, Walkthrough
 

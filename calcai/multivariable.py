@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from . import limits as _limits
-from .derive import Derivation, derive, derive_tree, readable, to_expr, to_symbol
+from .differentiation import Derivation, derive, derive_tree, readable, to_expr, to_symbol
 from .errors import CalcaiError, LimitError
 from .evaluate import evaluate_at, point_map
 from .solution import Equation, Section, Text, Walkthrough

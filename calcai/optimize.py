@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .derive import to_expr, to_symbol
+from .differentiation import to_expr, to_symbol
 from .errors import CalcaiError, MathError
 from .multivariable import definiteness, eigenvalue_list, gradient, hessian, resolve_vars
 from .solution import Equation, Section, Table, Text, Walkthrough

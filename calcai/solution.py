@@ -7,7 +7,7 @@ title, sections of items, and the final answer lines. Items are:
 - ``Equation``: ``lhs = rhs`` (rhs a sympy object, number, matrix or text), optionally with a
   working line ``via`` shown between them (``= 0 − 0.1·(−4)``);
 - ``Table``: headers and rows (cells are text or sympy objects), e.g. an optimiser's trace;
-- a derivation step tree (``calcai.derive.DiffRule``) or an integration step tree
+- a derivation step tree (``calcai.differentiation.DiffRule``) or an integration step tree
   (``calcai.integrals.IntegralStep``): both have ``rule``, ``expr``, ``wrt``, ``result``
   and ``substeps``.
 """

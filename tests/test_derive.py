@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calcai import derive, parse
-from calcai.derive import ChainRule, walk
+from calcai.differentiation import ChainRule, walk
 from calcai.functions import leaky_relu, relu, rewrite_activations, sigmoid, softplus
 
 x, y = sp.symbols("x y", real=True)
@@ -165,12 +165,12 @@ def test_every_node_equals_sympys_derivative(expr):
 def _central_difference(f, point, h=1e-6):
     """(f(x + h) − f(x − h))/2h, or None where f has no real value nearby."""
     lo, hi = dict(point), dict(point)
-    lo[x] -= h
-    hi[x] += h
+    lo[x] -= sp.Float(h, 30)
+    hi[x] += sp.Float(h, 30)
     values = [sp.N(rewrite_activations(f).subs(p), 30) for p in (hi, lo)]
     if not all(v.is_finite and v.is_real for v in values):
         return None
-    return (float(values[0]) - float(values[1])) / (2 * h)
+    return float((values[0] - values[1]) / (2 * sp.Float(h, 30)))   # in 30 digits: no cancellation
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

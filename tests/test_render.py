@@ -23,7 +23,7 @@ w1, x1, w2, x2, b = sp.symbols("w1 x1 w2 x2 b", real=True)
 
 @dataclass(frozen=True)
 class Step:
-    """A stand-in for calcai.derive.DiffRule: the attributes the renderers read."""
+    """A stand-in for calcai.differentiation.DiffRule: the attributes the renderers read."""
 
     rule: str
     expr: object

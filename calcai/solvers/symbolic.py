@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ..derive import derive, derivative_label
+from ..differentiation import derive, derivative_label
 from ..evaluate import describe_point, evaluate_at
 from ..integrals import integrate
 from ..multivariable import directional_derivative, gradient, hessian, jacobian, total_derivative
 from ..optimize import critical_points, lagrange
 from ..solution import Equation, Section, Solution, Text
-from ..taylor import taylor
+from ..series import taylor
 from . import solver
 
 

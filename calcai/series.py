@@ -10,7 +10,7 @@ from math import factorial
 import sympy as sp
 
 from . import limits as _limits
-from .derive import to_expr
+from .differentiation import to_expr
 from .errors import LimitError
 from .evaluate import evaluate_at, point_map
 from .multivariable import resolve_vars
