@@ -306,7 +306,12 @@ def readable(expr):
     if sig is not None:
         return sig
     best, best_ops = expr, expr.count_ops()
-    candidates = [sp.factor_terms(expr), sp.cancel(expr)]
+    pulled = sp.factor_terms(expr)
+    coeff, rest = pulled.as_coeff_Mul()
+    if (expr.is_Add and coeff not in (1, -1) and rest.is_Add and not expr.is_polynomial()
+            and pulled.count_ops() <= best_ops):
+        return pulled                     # 2 − 2tanh²(u) → 2·(1 − tanh²(u)): the rule's form, scaled
+    candidates = [pulled, sp.cancel(expr)]
     if expr.is_polynomial() or expr.is_rational_function():
         candidates.append(sp.factor(expr))
     for cand in candidates:

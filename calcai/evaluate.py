@@ -38,9 +38,10 @@ def point_map(point, expr=None) -> dict:
 
 
 def describe_point(point: dict) -> str:
-    from .numbers import format_number
+    """'x = 3, λ = 5': names as printed in maths, values as a textbook writes them."""
+    from .render.text import math_text, value_text
 
-    return ", ".join(f"{s} = {format_number(v)}" for s, v in point.items())
+    return ", ".join(f"{math_text(s)} = {value_text(v)}" for s, v in point.items())
 
 
 def evaluate_at(expr, point):

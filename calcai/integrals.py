@@ -92,6 +92,8 @@ class Integral(Walkthrough):
 
     @property
     def sections(self):
+        from .render.text import math_text
+
         sections = [Section("Antiderivative", (self.steps, Equation("F", self.antiderivative)))]
         if self.improper:
             a, b = self.bounds
@@ -104,7 +106,7 @@ class Integral(Walkthrough):
             sections.append(Section("Fundamental theorem: F(b) − F(a)", (
                 Equation(f"F({sp.sstr(b)})", self.upper_value),
                 Equation(f"F({sp.sstr(a)})", self.lower_value),
-                Equation("F(b) − F(a)", self.result, via=sp.Add(self.upper_value, -self.lower_value, evaluate=False)),
+                Equation("F(b) − F(a)", self.result, via=f"{math_text(self.upper_value)} − {math_text(self.lower_value)}"),
             )))
         else:
             sections.append(Section("Note", (Text("Add any constant C: every F + C has the same derivative."),)))

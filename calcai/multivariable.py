@@ -83,7 +83,7 @@ class Gradient(Walkthrough):
     @property
     def final(self):
         shown = self.value if self.value is not None else self.result
-        return (Equation("∇f", sp.Matrix([list(shown)])),)
+        return (Equation("∇f", list(shown)),)
 
     def at(self, point) -> tuple:
         return tuple(evaluate_at(r, point) for r in self.result)
@@ -156,7 +156,7 @@ class Hessian(Walkthrough):
         if self.point is not None:
             summary += list(_at_items(None, self.point)) + [Equation("H", self.matrix)]
         if self.eigenvalues is not None:
-            summary.append(Equation("eigenvalues", sp.Matrix([list(self.eigenvalues)])))
+            summary.append(Equation("eigenvalues", list(self.eigenvalues)))
             summary.append(Text(f"The Hessian is {self.definiteness}."))
         return (first, second, Section("Hessian", tuple(summary)))
 
@@ -268,9 +268,9 @@ class DirectionalDerivative(Walkthrough):
         g = self.gradient
         norm = sp.sqrt(sum(d ** 2 for d in self.direction))
         return g.sections + (Section("Direction", (
-            Equation("v", sp.Matrix([list(self.direction)])),
+            Equation("v", list(self.direction)),
             Equation("‖v‖", norm),
-            Equation("v̂ = v/‖v‖", sp.Matrix([list(self.unit)]), approx=False),
+            Equation("v̂ = v/‖v‖", list(self.unit), approx=False),
             Equation("D_v f = ∇f · v̂", self.result,
                      via=" + ".join(f"({sp.sstr(a)})·({sp.sstr(b)})" for a, b in zip(g.value, self.unit))),
         )),)

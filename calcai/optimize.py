@@ -56,7 +56,7 @@ class CriticalPoints(Walkthrough):
         one = len(self.vars) == 1
         test = Equation("f''" if one else "H", self.hessian.result[0, 0] if one else self.hessian.result)
         rows = tuple((describe_point(c.point), c.value,
-                      c.second[0] if one else sp.Matrix([list(c.second)]), c.type) for c in self.result)
+                      c.second[0] if one else list(c.second), c.type) for c in self.result)
         head = ("point", "f", "f''" if one else "eigenvalues of H", "type")
         explain = Text("f'' > 0 → minimum, f'' < 0 → maximum, f'' = 0 → inconclusive" if one else
                        "all eigenvalues > 0 → minimum, all < 0 → maximum, mixed signs → saddle, a zero → inconclusive")
@@ -67,7 +67,8 @@ class CriticalPoints(Walkthrough):
     def final(self):
         from .evaluate import describe_point
 
-        return tuple(Equation(describe_point(c.point), c.type, approx=False) for c in self.result)
+        return tuple(Text(f"{describe_point(c.point)}: {c.type}") for c in self.result) or (
+            Text("no real critical points"),)
 
 
 def _classify(second: tuple, one_variable: bool) -> str:

@@ -67,8 +67,8 @@ class Taylor(Walkthrough):
 
             sections.append(Section("Approximation", (
                 Text(f"At {describe_point(self.point)}:"),
-                Equation("T", self.approximation),
-                Equation("f (true value)", self.exact),
+                Equation("T", self.approximation, digits=8),
+                Equation("f (true value)", self.exact, digits=8),
                 Equation("|f − T| (error)", self.error),
             )))
         return tuple(sections)
@@ -76,7 +76,8 @@ class Taylor(Walkthrough):
     @property
     def final(self):
         if self.point is not None:
-            return (Equation("T", self.approximation), Equation("error", self.error))
+            return (Equation("T", self.approximation, digits=8), Equation("f", self.exact, digits=8),
+                    Equation("error", self.error))
         return (Equation("T", self.result),)
 
 

@@ -33,6 +33,7 @@ class Equation:
     rhs: Any
     via: Any = None
     approx: bool = True
+    digits: int | None = None     # significant digits of ≈ decimals, when 4 is too few
 
 
 @dataclass(frozen=True)

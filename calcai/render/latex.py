@@ -318,6 +318,7 @@ def latex_step_tree(node, digits: int = 4) -> str:
 
 def equation_tex(eq, digits: int = 4, align: bool = False) -> str:
     """``lhs = via = rhs`` in LaTeX; with ``align`` the first '=' is '&='."""
+    digits = getattr(eq, "digits", None) or digits
     parts = [] if eq.lhs is None else [latex_value(eq.lhs, digits)]
     if getattr(eq, "via", None) is not None:
         parts.append(latex_value(eq.via, digits))

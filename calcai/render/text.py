@@ -457,6 +457,7 @@ def _rhs_text(eq, digits: int) -> str:
 
 def equation_text(eq, digits: int = 4) -> str:
     """``lhs = rhs`` (or ``lhs = via = rhs``) on one line."""
+    digits = getattr(eq, "digits", None) or digits
     parts = [] if eq.lhs is None else [value_text(eq.lhs, digits)]
     if getattr(eq, "via", None) is not None:
         parts.append(value_text(eq.via, digits))
@@ -472,6 +473,7 @@ def _join_equation(parts: list, rhs: str) -> str:
 
 def equation_lines(eq, digits: int = 4) -> list[str]:
     """An Equation as text lines: one line, or a matrix grid with ``lhs =`` on its middle row."""
+    digits = getattr(eq, "digits", None) or digits
     rhs = eq.rhs
     if not (_is_matrix(rhs) and rhs.rows > 1 and rhs.cols > 0):
         return [equation_text(eq, digits)]
