@@ -333,8 +333,13 @@ def to_expr(value, variables=None):
         from .evaluate import exact
 
         return exact(value)
-    expr = sp.sympify(value, strict=True) if not isinstance(value, sp.Basic) else value
-    return expr
+    if isinstance(value, sp.Basic):
+        return value
+    from fractions import Fraction
+
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    raise TypeError(f"an expression must be a string or a sympy object, not {type(value).__name__}")
 
 
 def to_symbol(value, expr=None):

@@ -47,36 +47,53 @@ def describe_point(point: dict) -> str:
 def evaluate_at(expr, point):
     """``expr`` at ``point``, exactly; a MathError that explains when there is no real value."""
     values = point_map(point, expr)
-    try:
-        value = expr.subs(values)
-    except (ZeroDivisionError, ValueError) as err:
-        raise MathError(f"{expr} is undefined at {describe_point(values)}: {err}") from None
-    if value.has(sp.zoo, sp.nan) or value in (sp.oo, -sp.oo):
-        raise MathError(_undefined_message(expr, values, describe_point(values)))
+    value = expr.xreplace(values)
+    if _undefined(value, expr):
+        raise MathError(undefined_message(expr, values))
     if value.free_symbols:
         return value
     if value.has(sp.Piecewise):
         value = sp.piecewise_fold(value)
     numeric = sp.N(value, 15)
     if numeric.has(sp.zoo, sp.nan):
-        raise MathError(_undefined_message(expr, values, describe_point(values)))
-    if not numeric.is_real:
-        if numeric.is_real is None and numeric.as_real_imag()[1] == 0:
-            return value
-        raise MathError(f"the value of {expr} at {describe_point(values)} is complex ({sp.N(value, 4)}); a real number was expected")
+        raise MathError(undefined_message(expr, values))
+    if numeric.is_real is False or (numeric.is_real is None and sp.im(numeric) != 0):
+        from .render.text import math_text
+
+        raise MathError(f"the value of {math_text(expr)} at {describe_point(values)} is complex "
+                        f"({math_text(sp.N(value, 4))}); a real number was expected")
     return value
 
 
-def _undefined_message(expr, values, where) -> str:
-    """Undefined: say whether the limit exists there (a removable singularity) and give it."""
-    if len(values) == 1:
-        (sym, at), = values.items()
-        try:
-            left = sp.limit(expr, sym, at, dir="-")
-            right = sp.limit(expr, sym, at, dir="+")
-        except (NotImplementedError, ValueError, TypeError):
-            left = right = None
-        if left is not None and left == right and left.is_finite:
-            return (f"{expr} is undefined at {where} (0/0), but the singularity is removable: "
-                    f"the limit there is {left}")
-    return f"{expr} is undefined at {where} (division by zero or a logarithm of 0)"
+def _undefined(value, expr) -> bool:
+    return value.has(sp.zoo, sp.nan) or (value.is_infinite is True and not expr.has(sp.oo))
+
+
+def undefined_message(expr, values) -> str:
+    """Say which operation breaks at the point and, for one variable, whether a limit exists."""
+    from .render.text import math_text
+
+    where = f"{math_text(expr)} is undefined at {describe_point(values)}"
+    culprit = next((node for node in sp.postorder_traversal(expr)
+                    if isinstance(node, sp.Basic) and _undefined(node.xreplace(values), node)), expr)
+    value = culprit.xreplace(values)
+    reason = ("is log(0)" if isinstance(culprit, sp.log) else
+              "takes the form 0/0 or ∞ − ∞" if value.has(sp.nan) else "divides by zero")
+    message = f"{where}: {math_text(culprit)} {reason}"
+    limit = _two_sided_limit(expr, values)
+    if limit is not None:
+        message += f"; the singularity is removable: the limit there is {math_text(limit)}"
+    return message
+
+
+def _two_sided_limit(expr, values):
+    """The limit at a one-variable point when both sides agree and it is finite, else None."""
+    if len(values) != 1 or expr.count_ops() > 60:
+        return None
+    (sym, at), = values.items()
+    try:
+        left = sp.limit(expr, sym, at, dir="-")
+        right = sp.limit(expr, sym, at, dir="+")
+    except (NotImplementedError, ValueError, TypeError):
+        return None
+    return left if left == right and left.is_finite else None

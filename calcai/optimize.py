@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .differentiation import to_expr, to_symbol
-from .errors import CalcaiError, MathError
+from .differentiation import to_expr
+from .errors import MathError
 from .multivariable import definiteness, eigenvalue_list, gradient, hessian, resolve_vars
 from .solution import Equation, Section, Table, Text, Walkthrough
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sympy
 
 from ..errors import MathError
-from ..numeric import fmt, name_of, pretty_name, symbols_for
+from ..evaluate import evaluate_at
+from ..numeric import name_of, pretty_name, symbols_for
 from ..numeric import show as _show
 from ..solution import Equation, Section, Solution, Text
 from . import solver
@@ -222,28 +223,9 @@ def _factor(expr) -> str:
 @solver("evaluate")
 def evaluate(problem) -> Solution:
     """f(point): substitute and simplify exactly; undefined or complex values are errors."""
-    expr = sympy.sympify(problem.fields["expr"])
+    expr = problem.fields["expr"]
     point = _point(problem, expr)
-    for _, _, node in build_graph(expr)[0]:      # find the innermost operation that breaks
-        v = node.xreplace(point)
-        if v.has(sympy.nan, sympy.zoo) or (v.is_infinite and not node.has(sympy.oo)):
-            reason = ("takes the form 0/0 or ∞ − ∞ (a limit may still exist)" if v.has(sympy.nan)
-                      else "is log(0)" if isinstance(node, sympy.log)
-                      else "divides by zero" if v.has(sympy.zoo) else "is infinite")
-            where = f"{show(expr)} is undefined at {_where(point)}"
-            if node == expr:
-                raise MathError(f"{where}: it {reason}")
-            if not v.has(sympy.nan) and expr.xreplace(point).has(sympy.nan):
-                reason += "; the whole expression takes the form 0/0 or ∞ − ∞, so a limit may still exist"
-            raise MathError(f"{where}: {show(node)} {reason}")
-    value = expr.xreplace(point)
-    _defined(value, show(expr), point)
-    if value.is_number and value.is_real is not True:
-        z = complex(sympy.N(value, 30))
-        if value.is_real is False or value.has(sympy.I) or abs(z.imag) > 1e-25:
-            sign = "−" if z.imag < 0 else "+"
-            raise MathError(f"the value is complex ({fmt(z.real)} {sign} {fmt(abs(z.imag))}i); "
-                            "a real number was expected")
+    value = evaluate_at(expr, point)
     if value.count_ops() < 40:
         value = sympy.simplify(value)
     args = ", ".join(pretty_name(s.name) for s in point)

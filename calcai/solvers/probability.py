@@ -8,6 +8,7 @@ import random
 import sympy
 
 from .. import limits
+from ..evaluate import exact as as_sympy
 from ..errors import LimitError, MathError
 from ..numeric import (
     Compiled, as_int, count_within_limit, fmt, is_exact, name_of, plain, sub, table_rows, to_float, to_sympy,
@@ -24,14 +25,14 @@ def show(expr) -> str:
 def _symbol_in(expr, var) -> sympy.Symbol:
     """The Symbol of ``expr`` named like ``var`` (a Symbol or a name), or a new real one."""
     name = name_of(var)
-    for s in sympy.sympify(expr).free_symbols:
+    for s in as_sympy(expr).free_symbols:
         if s.name == name:
             return s
     return var if isinstance(var, sympy.Symbol) else sympy.Symbol(name, real=True)
 
 
 def _bound(value):
-    value = sympy.sympify(value)
+    value = as_sympy(value)
     if not value.is_number:
         raise MathError(f"a bound must be a number, not {value}")
     return value
@@ -71,7 +72,7 @@ def _paren(expr) -> str:
 def distribution(problem) -> Solution:
     """total = ∫p dx, E[X] = ∫x·p dx, Var(X) = ∫x²·p dx − E[X]² over the support."""
     f = problem.fields
-    density = sympy.sympify(f["density"])
+    density = as_sympy(f["density"])
     support = f["support"]
     if not isinstance(support, (list, tuple)) or len(support) != 2:
         raise MathError("support must be a pair [a, b]")
@@ -132,7 +133,7 @@ def distribution(problem) -> Solution:
 def monte_carlo(problem) -> Solution:
     """∫ₐᵇ f(x)dx ≈ ((b − a)/n)·Σᵢ f(xᵢ) for samples xᵢ in [a, b]; error = |estimate − exact|."""
     fields = problem.fields
-    expr = sympy.sympify(fields["expr"])
+    expr = as_sympy(fields["expr"])
     x = _symbol_in(expr, fields["wrt"])
     others = sorted(s.name for s in expr.free_symbols - {x})
     if others:
@@ -192,7 +193,7 @@ def monte_carlo(problem) -> Solution:
     terms = " + ".join(fmt(v) for v in values) if n <= 10 else "Σ f(xᵢ)"
     sample_items = [Text(f"Samples: {how}."), Table(("i", "xᵢ", "f(xᵢ)"), rows),
                     Equation("Σ f(xᵢ)", to_sympy(total))]
-    est = Equation(f"∫ ≈ ((b − a)/n)·Σ f(xᵢ)", to_sympy(estimate),
+    est = Equation("∫ ≈ ((b − a)/n)·Σ f(xᵢ)", to_sympy(estimate),
                    via=f"(({show(b)} − {show(a)})/{n})·({terms}) = {fmt(width / n)}·{fmt(total)}")
     working = _with_bounds(expr, x, a, b)
     exact_items = [Equation(f"∫ from {show(a)} to {show(b)} of {show(expr)} d{show(x)}", exact_value,
@@ -216,7 +217,7 @@ def _gaussian(d, which):
     by_name = {name_of(k): v for k, v in d.items()}
     if "mean" not in by_name or "std" not in by_name:
         raise MathError(f"{which} must give mean and std for a Gaussian")
-    mean, std = sympy.sympify(by_name["mean"]), sympy.sympify(by_name["std"])
+    mean, std = as_sympy(by_name["mean"]), as_sympy(by_name["std"])
     if std.is_number and not std.is_positive:
         raise MathError(f"the std of {which} must be positive, not {show(std)}")
     return mean, std
@@ -238,8 +239,8 @@ def kl_divergence(problem) -> Solution:
     elif isinstance(P, (list, tuple)) and isinstance(Q, (list, tuple)):
         if len(P) != len(Q) or not P:
             raise MathError(f"p and q must be lists of the same length (p has {len(P)}, q has {len(Q)})")
-        p = [sympy.sympify(v) for v in P]
-        q = [sympy.sympify(v) for v in Q]
+        p = [as_sympy(v) for v in P]
+        q = [as_sympy(v) for v in Q]
         for name, dist in (("p", p), ("q", q)):
             for i, v in enumerate(dist, 1):
                 if to_float(v, f"{name}{sub(i)}") < 0:

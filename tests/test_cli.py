@@ -1,0 +1,277 @@
+"""The calcai command as a user meets it: exact output, exit codes, the JSON contract."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from calcai import parse
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBLEMS = ROOT / "problems"
+
+
+def calcai(*args, cwd=None):
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+    return subprocess.run([sys.executable, "-m", "calcai", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env=env, timeout=120)
+
+
+SIGMOID_GOLDEN = """\
+Differentiate σ(x) with respect to x
+====================================
+
+Rules
+-----
+sigmoid rule: d/dx σ(x) = σ(x)·(1 − σ(x))
+
+Answer: d/dx [σ(x)] = σ(x)·(1 − σ(x))
+"""
+
+CHAIN_GOLDEN = """\
+Differentiate (x² + 1)³ with respect to x
+=========================================
+
+Rules
+-----
+chain rule (u = x² + 1): d/dx (x² + 1)³ = 6x·(x² + 1)²
+  power rule: d/du u³ = 3u²
+  sum rule: d/dx (x² + 1) = 2x
+    power rule: d/dx x² = 2x
+    constant rule: d/dx 1 = 0
+
+At the point
+------------
+At x = 2:
+d/dx [(x² + 1)³] = 300
+
+Answer: d/dx [(x² + 1)³] = 300
+"""
+
+SIGMOID_DEFINITION_GOLDEN = """\
+Differentiate 1/(1 + e^(−x)) with respect to x
+==============================================
+
+Rules
+-----
+rewrite: d/dx (1/(1 + e^(−x))) = e^(−x)/(1 + e^(−x))² = σ(x)·(1 − σ(x))
+  chain rule (u = 1 + e^(−x)): d/dx (1/(1 + e^(−x))) = e^(−x)/(1 + e^(−x))²
+    power rule: d/du (1/u) = −1/u²
+    sum rule: d/dx (1 + e^(−x)) = −e^(−x)
+      constant rule: d/dx 1 = 0
+      chain rule (u = −x): d/dx e^(−x) = −e^(−x)
+        exp rule: d/du e^u = e^u
+        constant multiple rule: d/dx (−x) = −1
+          variable rule: d/dx x = 1
+
+Answer: d/dx [1/(1 + e^(−x))] = σ(x)·(1 − σ(x))
+"""
+
+
+@pytest.mark.parametrize("args, golden", [
+    (["diff", "σ(x)"], SIGMOID_GOLDEN),
+    (["diff", "(x^2+1)^3", "--at", "x=2"], CHAIN_GOLDEN),
+    (["diff", "1/(1+e^(-x))"], SIGMOID_DEFINITION_GOLDEN),
+])
+def test_golden_walkthroughs(args, golden):
+    done = calcai(*args)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == golden
+    assert "\x1b" not in done.stdout
+
+
+def test_x_to_the_x_uses_logarithmic_differentiation():
+    done = calcai("diff", "x^x")
+    assert done.returncode == 0
+    assert "general power rule: d/dx x^x = x^x·(ln(x) + 1)" in done.stdout
+    assert "product rule: d/dx x·ln(x) = ln(x) + 1" in done.stdout
+
+
+@pytest.mark.parametrize("expr, rule", [("tanh(2x+1)", "chain rule (u = 2x + 1)"), ("max(0, x)", "relu rule")])
+def test_activation_derivatives_give_steps(expr, rule):
+    done = calcai("diff", expr)
+    assert done.returncode == 0 and rule in done.stdout
+
+
+def test_code_in_an_expression_is_refused_with_one_line_and_a_caret():
+    done = calcai("diff", "__import__('os').system('true')")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "calcai: error: strings are not allowed (column 12)",
+        "  __import__('os').system('true')",
+        "             ^",
+    ]
+
+
+def test_one_off_commands():
+    assert calcai("grad", "x^2 + y^2", "--at", "x=3,y=4").stdout.splitlines()[-1] == "Answer: ∇f = [6, 8]"
+    assert calcai("integrate", "x^2", "--from", "0", "--to", "2").stdout.splitlines()[-1] == \
+        "Answer: ∫ from 0 to 2 = 8/3 ≈ 2.667"
+    out = calcai("lagrange", "xy", "--subject-to", "x + y = 10", "--max").stdout
+    assert out.splitlines()[-1] == "Answer: maximum at x = 5, y = 5: f = 25"
+    out = calcai("critical", "x^3 - 3x^2 + 2").stdout.splitlines()
+    assert out[-2:] == ["Answer: x = 0: maximum", "        x = 2: minimum"]
+    out = calcai("taylor", "e^x", "--about", "x=0", "--order", "3", "--at", "x=0.1").stdout
+    assert "T = 6631/6000 ≈ 1.1051667" in out and "e^(1/10) ≈ 1.1051709" in out
+
+
+def test_usage_errors_are_one_line_exit_2():
+    done = calcai("diff")
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+    done = calcai("integrate", "x", "--from", "0")
+    assert done.returncode == 2
+    assert done.stderr == "calcai: error: give both --from and --to for a definite integral, or neither\n"
+
+
+def test_version_and_help():
+    assert calcai("--version").stdout.startswith("calcai ")
+    assert "Exit codes" in calcai("--help").stdout
+
+
+def test_solve_practice_prints_three_walkthroughs():
+    done = calcai("solve", "problems/practice.yaml")
+    assert done.returncode == 0, done.stderr
+    titles = [line for line, under in zip(done.stdout.splitlines(), done.stdout.splitlines()[1:])
+              if under and set(under) == {"="}]
+    assert len(titles) == 3
+    assert done.stdout.count("Check: pass") == 3
+    assert "x₂ = x₁ − α·∂f/∂x = 3.2 − 0.1·(2·3.2) = 3.2 − 0.1·6.4 = 2.56" in done.stdout
+
+
+def test_backprop_walkthrough_reproduces_the_tutorial():
+    out = calcai("solve", "problems/chain-rule.yaml", "--only", "backprop-two-layer").stdout
+    for piece in ["z₁ = w₁·x + b₁ = 0.4·0.5 + 0.1 = 0.3", "a₁ = σ(z₁) = σ(0.3) = 0.5744",
+                  "∂L/∂a₂ = 2·(a₂ − target) = 2·(0.6329 − 0.8) = -0.3342",
+                  "new w₁ = w₁ − α·∂L/∂w₁ = 0.4 − 0.1·(−0.005695) = 0.4006",
+                  "new b₂ = b₂ − α·∂L/∂b₂ = 0.2 − 0.1·(−0.07765) = 0.2078"]:
+        assert piece in out
+    forward, backward, update = (out.index(s) for s in ("Forward pass", "Backward pass", "Update"))
+    assert forward < backward < update
+
+
+def test_check_passes_on_every_bundled_problem():
+    done = calcai("check", "problems/")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr
+    last = done.stdout.splitlines()[-1]
+    count = sum(1 for line in PROBLEMS.glob("*.yaml") for line in line.read_text().splitlines()
+                if line.lstrip().startswith("- id:"))
+    assert last == f"{count} passed, 0 failed"
+    assert count >= 50
+
+
+BAD = """\
+title: Bad file
+problems:
+  - id: a
+    kind: gradient_decent
+    objective: x^2
+  - id: b
+    kind: derivative
+    expr: x^2 +
+  - id: c
+    kind: derivative
+    expr: x^3
+    order: ten
+  - id: d
+    kind: derivative
+    exprr: x^3
+  - id: ok
+    kind: derivative
+    expr: x^3
+    expected: 3x^2
+"""
+
+GOOD = """\
+problems:
+  - id: g1
+    kind: derivative
+    expr: x^4
+    expected: 4x^3
+  - id: g2
+    kind: derivative
+    expr: x^4
+    expected: 5x^3
+"""
+
+
+def test_file_errors_name_file_line_column_and_the_rest_is_still_solved(tmp_path):
+    (tmp_path / "bad.yaml").write_text(BAD)
+    (tmp_path / "good.yaml").write_text(GOOD)
+    done = calcai("check", "bad.yaml", "good.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "bad.yaml:4:11: problem a: unknown kind 'gradient_decent'; did you mean 'gradient_descent'?",
+        "bad.yaml:8:16: problem b: field 'expr' is not a valid expression: the expression ends too early: "
+        "a number, name or '(' is missing",
+        "bad.yaml:12:12: problem c: field 'order' must be a whole number ≥ 1, not 'ten'",
+        "bad.yaml:13:5: problem d: missing field 'expr' (an expression like x^2 + 3x)",
+        "bad.yaml:15:5: problem d: unknown field 'exprr' for kind derivative; did you mean 'expr'?",
+    ]
+    rows = {line.split()[0]: line for line in done.stdout.splitlines()[2:-1] if line.strip()}
+    assert rows["ok"].endswith("pass") and rows["g1"].endswith("pass")
+    assert "FAIL" in rows["g2"]
+    assert done.stdout.splitlines()[-1] == "2 passed, 1 failed"
+
+
+def test_a_failed_check_exits_1(tmp_path):
+    (tmp_path / "good.yaml").write_text(GOOD)
+    assert calcai("check", "good.yaml", cwd=tmp_path).returncode == 1
+    assert calcai("solve", "good.yaml", cwd=tmp_path).returncode == 0
+
+
+def test_json_contract():
+    done = calcai("solve", "problems/", "--format", "json")
+    assert done.returncode == 0
+    items = json.loads(done.stdout)           # nothing else on stdout
+    assert len(items) >= 50
+    for item in items:
+        assert set(item) == {"file", "id", "kind", "answer", "steps", "check"}
+        assert item["check"]["status"] in ("pass", "fail", "none")
+        assert isinstance(item["steps"], list)
+    by_id = {i["id"]: i for i in items}
+    gd = by_id["gd-practice-1"]["answer"]
+    assert gd["final"] == {"x": 2.56, "y": 0.08}
+    assert by_id["hessian-quadratic"]["answer"]["matrix"] == [[2, 1], [1, 2]]
+    expr = by_id["sigmoid-derivative"]["answer"]
+    assert isinstance(expr, str)
+    from calcai.functions import sigmoid
+    import sympy as sp
+
+    x = sp.Symbol("x", real=True)
+    assert parse(expr) == sigmoid(x) * (1 - sigmoid(x))
+    assert by_id["gd-practice-1"]["check"] == {"status": "pass", "details": by_id["gd-practice-1"]["check"]["details"]}
+    assert all(d["ok"] for d in by_id["gd-practice-1"]["check"]["details"])
+
+
+def test_kinds_lists_every_kind_and_shows_an_example():
+    done = calcai("kinds")
+    assert done.returncode == 0 and "gradient_descent" in done.stdout and "kl_divergence" in done.stdout
+    one = calcai("kinds", "gradient_descent")
+    assert "learning_rate" in one.stdout and "kind: gradient_descent" in one.stdout
+    wrong = calcai("kinds", "gradient_decent")
+    assert wrong.returncode == 2 and "did you mean 'gradient_descent'" in wrong.stderr
+
+
+def test_every_kind_example_solves_and_passes():
+    from calcai.kinds import KINDS
+    from calcai.problems import loads
+    from calcai.solvers import solve
+
+    for name, kind in KINDS.items():
+        problems = loads(kind.example, f"<{name} example>")
+        assert problems, name
+        for problem in problems:
+            solution = solve(problem)
+            assert solution.check.status == "pass", (name, solution.check)
+
+
+def test_markdown_and_latex_outputs():
+    md = calcai("diff", "σ(x)", "--format", "markdown").stdout
+    assert md.startswith("#") and "\\sigma" in md
+    tex = calcai("diff", "σ(x)", "--format", "latex").stdout
+    assert "\\sigma" in tex and "\\begin" in tex
