@@ -25,6 +25,7 @@ from sympy.printing.str import StrPrinter
 
 from . import limits
 from .errors import LimitError, MathError
+from .evaluate import exact
 from .functions import numeric_namespace
 from .parser import GREEK
 
@@ -71,7 +72,7 @@ class Compiled:
     is a rational function with rational coefficients) or of floats, returns a list of the same kind."""
 
     def __init__(self, exprs, variables):
-        self.exprs = tuple(sympy.sympify(e) for e in exprs)
+        self.exprs = tuple(e if isinstance(e, sympy.Basic) else exact(e) for e in exprs)
         self.variables = tuple(variables)
         self.exact = all(is_rational_function(e, self.variables) for e in self.exprs)
         self._float = _lambdify(self.variables, list(self.exprs), exact=False)
