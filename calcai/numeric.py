@@ -209,6 +209,15 @@ def name_of(var) -> str:
     return var if isinstance(var, str) else var.name
 
 
+def problem_variables(problem, expr) -> list:
+    """The problem's variables as the Symbols of ``expr`` (matched by name)."""
+    given = problem.fields.get("vars") or problem.variables
+    free = {s.name: s for s in expr.free_symbols}
+    if not given:
+        return sorted(free.values(), key=lambda s: s.name)
+    return [free.get(name_of(v), sympy.Symbol(name_of(v), real=True)) for v in given]
+
+
 def point_values(point: dict, variables, what: str = "point") -> list:
     """The values of ``point`` (keys Symbols or names) in the order of ``variables``."""
     by_name = {name_of(k): v for k, v in point.items()}

@@ -7,7 +7,7 @@ import sympy
 
 from ..errors import MathError
 from ..evaluate import evaluate_at
-from ..numeric import name_of, pretty_name, symbols_for
+from ..numeric import name_of, pretty_name, problem_variables, symbols_for
 from ..numeric import show as _show
 from ..solution import Equation, Section, Solution, Text
 from . import solver
@@ -68,14 +68,6 @@ def _point(problem, expr) -> dict:
 
 def _where(point) -> str:
     return ", ".join(f"{pretty_name(s.name)} = {show(v)}" for s, v in point.items())
-
-
-def _variables(problem, expr) -> list:
-    given = problem.fields.get("vars") or problem.variables
-    free = {s.name: s for s in expr.free_symbols}
-    if not given:
-        return sorted(free.values(), key=lambda s: s.name)
-    return [free.get(name_of(v), sympy.Symbol(name_of(v), real=True)) for v in given]
 
 
 def _defined(value, what: str, point) -> None:
@@ -142,7 +134,7 @@ def forward_mode(problem) -> Solution:
 def reverse_mode(problem) -> Solution:
     """Name every operation, then accumulate adjoints backwards: ∂f/∂v = Σ over users u of ∂f/∂u·∂u/∂v."""
     expr = sympy.sympify(problem.fields["expr"])
-    variables = _variables(problem, expr)
+    variables = problem_variables(problem, expr)
     point = _point(problem, expr) if problem.fields.get("at") is not None else None
     nodes, out = build_graph(expr, set(variables) | expr.free_symbols)
     full = {name: sub_expr for name, _, sub_expr in nodes}      # name -> the subexpression it computes

@@ -13,8 +13,8 @@ import sympy
 
 from ..errors import MathError
 from ..numeric import (
-    TABLE_HEAD, TABLE_TAIL, Compiled, compile_expr, count_within_limit, factor, fmt, is_exact, name_of,
-    plain, point_values, pretty_name, show, shrink, sub, sup, table_rows, to_sympy,
+    TABLE_HEAD, TABLE_TAIL, Compiled, compile_expr, count_within_limit, factor, fmt, is_exact,
+    plain, point_values, pretty_name, problem_variables, show, shrink, sub, sup, table_rows, to_sympy,
 )
 from ..solution import Equation, Section, Solution, Table, Text
 from . import solver
@@ -46,15 +46,6 @@ def _diverged(t, name, value, what):
                      "try a smaller learning rate")
 
 
-def _variables(problem, expr) -> list:
-    """The problem's variables as the Symbols of ``expr`` (matched by name)."""
-    given = problem.fields.get("vars") or problem.variables
-    free = {s.name: s for s in expr.free_symbols}
-    if not given:
-        return sorted(free.values(), key=lambda s: s.name)
-    return [free.get(name_of(v), sympy.Symbol(name_of(v), real=True)) for v in given]
-
-
 def _point(names, values) -> dict:
     return {n: to_sympy(v) for n, v in zip(names, values)}
 
@@ -69,7 +60,7 @@ class _Descent:
         self.problem = problem
         self.method = method
         self.f = sympy.sympify(fields["objective"])
-        self.vars = _variables(problem, self.f)
+        self.vars = problem_variables(problem, self.f)
         self.names = [v.name for v in self.vars]
         unknown = sorted(s.name for s in self.f.free_symbols - set(self.vars))
         if unknown:
