@@ -26,6 +26,24 @@ def exact(value):
     raise TypeError(f"a number is expected, not {type(value).__name__}")
 
 
+def as_sympy(value):
+    """A sympy object from a sympy object or a Python number (floats stay floats); never from a
+    string — text is read only by calcai.parse."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, (str, bytes, bool)) or value is None:
+        raise TypeError(f"a number or sympy object is expected, not {type(value).__name__}")
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, float):
+        return sp.Float(value, 15)
+    if isinstance(value, complex):
+        return sp.Float(value.real, 15) + sp.I * sp.Float(value.imag, 15)
+    raise TypeError(f"a number or sympy object is expected, not {type(value).__name__}")
+
+
 def point_map(point, expr=None) -> dict:
     """``{Symbol: exact number}`` from a point given by names or Symbols."""
     from .differentiation import to_expr, to_symbol
@@ -52,6 +70,12 @@ def evaluate_at(expr, point):
         raise MathError(undefined_message(expr, values))
     if value.free_symbols:
         return value
+    if value.has(sp.DiracDelta):                 # |x|'' = 2δ(x) at 0: a kink, no value there
+        from .render.text import math_text
+
+        shown = math_text(expr).replace("DiracDelta", "δ")
+        raise MathError(f"{shown} is undefined at {describe_point(values)}: the function has a kink or "
+                        "jump there, so this derivative does not exist (a Dirac delta)")
     if value.has(sp.Piecewise):
         value = sp.piecewise_fold(value)
     numeric = sp.N(value, 15)

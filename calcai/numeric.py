@@ -25,7 +25,7 @@ from sympy.printing.str import StrPrinter
 
 from . import limits
 from .errors import LimitError, MathError
-from .evaluate import exact
+from .evaluate import as_sympy, exact
 from .functions import numeric_namespace
 from .parser import GREEK
 
@@ -50,7 +50,7 @@ def is_rational_function(expr, variables) -> bool:
             return node.exp.is_Integer and ok(node.base)
         return False
 
-    return ok(sympy.sympify(expr))
+    return ok(as_sympy(expr))
 
 
 class _FractionPrinter(PythonCodePrinter):
@@ -118,7 +118,7 @@ def to_float(value, what: str = "value") -> float:
     if isinstance(value, Number) and not isinstance(value, complex):
         return float(value)
     try:
-        v = sympy.sympify(value)
+        v = as_sympy(value)
     except (sympy.SympifyError, TypeError):
         raise MathError(f"{what} must be a number, not {value!r}") from None
     if not v.is_number:
@@ -229,8 +229,8 @@ def point_values(point: dict, variables, what: str = "point") -> list:
 
 def symbols_for(point: dict, expr) -> dict:
     """``point`` keyed by the Symbols of ``expr`` (matching by name) so it can be substituted."""
-    symbols = {s.name: s for s in sympy.sympify(expr).free_symbols}
-    return {symbols.get(name_of(k), sympy.Symbol(name_of(k), real=True)): sympy.sympify(v)
+    symbols = {s.name: s for s in as_sympy(expr).free_symbols}
+    return {symbols.get(name_of(k), sympy.Symbol(name_of(k), real=True)): as_sympy(v)
             for k, v in point.items()}
 
 
@@ -333,7 +333,7 @@ class _WorkingPrinter(StrPrinter):
 
     def parenthesize(self, item, level, strict=False):
         if isinstance(item, sympy.Symbol) and item in self.values:
-            value = sympy.sympify(self.values[item])
+            value = as_sympy(self.values[item])
             text = self._print_value(value)
             if value.is_Number and value >= 0 and "/" not in text:
                 return text
@@ -351,7 +351,7 @@ class _WorkingPrinter(StrPrinter):
 
     def _print_Symbol(self, expr):
         if expr in self.values:
-            return self._print_value(sympy.sympify(self.values[expr]))
+            return self._print_value(as_sympy(self.values[expr]))
         return pretty_name(expr.name)
 
     _print_Dummy = _print_Symbol
@@ -402,7 +402,7 @@ def show(expr, digits: int = 6, values: dict | None = None, fractions: bool = Fa
     Rationals print as decimals (−22.6667), or with ``fractions`` as 16/3 unless they terminate."""
     if isinstance(expr, (Fraction, int, float)) and not isinstance(expr, bool):
         return fmt(expr, digits)
-    text = _WorkingPrinter(digits, values, fractions).doprint(sympy.sympify(expr))
+    text = _WorkingPrinter(digits, values, fractions).doprint(as_sympy(expr))
     text = text.replace("**", "^").replace("*", "·")
     text = re.sub(r"\^(\d+)(?![\d.])", lambda m: sup(m.group(1)), text)   # x^2 -> x²
     return re.sub(r"(?<![\w.])-", MINUS, text)           # ASCII minus signs -> −

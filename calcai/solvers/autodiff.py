@@ -10,6 +10,7 @@ from ..evaluate import evaluate_at
 from ..numeric import name_of, pretty_name, problem_variables, symbols_for
 from ..numeric import show as _show
 from ..solution import Equation, Section, Solution, Text
+from ..evaluate import as_sympy
 from . import solver
 
 
@@ -89,7 +90,7 @@ def _tidy(expr, variables):
 @solver("forward_mode")
 def forward_mode(problem) -> Solution:
     """Dual numbers (v, v') through every operation: f(u, …) ↦ (f(v, …), Σᵢ ∂f/∂uᵢ·uᵢ')."""
-    expr = sympy.sympify(problem.fields["expr"])
+    expr = as_sympy(problem.fields["expr"])
     point = _point(problem, expr)
     wrt = problem.fields.get("wrt")
     if wrt is None:
@@ -133,7 +134,7 @@ def forward_mode(problem) -> Solution:
 @solver("reverse_mode")
 def reverse_mode(problem) -> Solution:
     """Name every operation, then accumulate adjoints backwards: ∂f/∂v = Σ over users u of ∂f/∂u·∂u/∂v."""
-    expr = sympy.sympify(problem.fields["expr"])
+    expr = as_sympy(problem.fields["expr"])
     variables = problem_variables(problem, expr)
     point = _point(problem, expr) if problem.fields.get("at") is not None else None
     nodes, out = build_graph(expr, set(variables) | expr.free_symbols)

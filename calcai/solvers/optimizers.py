@@ -17,6 +17,7 @@ from ..numeric import (
     plain, point_values, pretty_name, problem_variables, show, shrink, sub, sup, table_rows, to_sympy,
 )
 from ..solution import Equation, Section, Solution, Table, Text
+from ..evaluate import as_sympy
 from . import solver
 
 SHOWN_ITERATIONS = 3        # iterations whose working is written out
@@ -59,7 +60,7 @@ class _Descent:
         fields = problem.fields
         self.problem = problem
         self.method = method
-        self.f = sympy.sympify(fields["objective"])
+        self.f = as_sympy(fields["objective"])
         self.vars = problem_variables(problem, self.f)
         self.names = [v.name for v in self.vars]
         unknown = sorted(s.name for s in self.f.free_symbols - set(self.vars))
@@ -70,7 +71,7 @@ class _Descent:
         self.grads = [sympy.diff(self.f, v) for v in self.vars]
         self.grad = Compiled(self.grads, self.vars)
         self.iterations = count_within_limit(fields["iterations"], "iterations", "max_iterations")
-        self.start = [sympy.sympify(v) for v in point_values(fields["start"], self.vars, "start")]
+        self.start = [as_sympy(v) for v in point_values(fields["start"], self.vars, "start")]
         params = {"alpha": fields["learning_rate"]}
         if method == "momentum":
             params["beta"] = fields["beta"] if "beta" in fields else fields["momentum"]
@@ -79,7 +80,7 @@ class _Descent:
             params["beta2"] = fields.get("beta2", sympy.Rational(999, 1000))
             params["eps"] = fields.get("eps", sympy.Rational(1, 10 ** 8))
         exact = self.grad.exact and method != "adam" and all(map(is_exact, [*self.start, *params.values()]))
-        self.given = {k: sympy.sympify(v) for k, v in params.items()}   # as written, for the walkthrough
+        self.given = {k: as_sympy(v) for k, v in params.items()}   # as written, for the walkthrough
         numbers, self.exact = plain([*self.start, *params.values()], exact)
         self.theta = numbers[:len(self.vars)]
         self.params = dict(zip(params, numbers[len(self.vars):]))
@@ -331,8 +332,8 @@ def linear_regression(problem) -> Solution:
         Equation("∂L/∂w", f"(2/{n})·Σ(w·xᵢ + b − yᵢ)·xᵢ"),
         Equation("∂L/∂b", f"(2/{n})·Σ(w·xᵢ + b − yᵢ)"),
         Text("Each iteration steps against the gradient: w := w − α·∂L/∂w, b := b − α·∂L/∂b."),
-        Equation("α", sympy.sympify(fields["learning_rate"])),
-        Equation("w₀", sympy.sympify(start[0])), Equation("b₀", sympy.sympify(start[1])),
+        Equation("α", as_sympy(fields["learning_rate"])),
+        Equation("w₀", as_sympy(start[0])), Equation("b₀", as_sympy(start[1])),
     ]
     if not exact:
         setup.append(Text("The arithmetic is done in floating point."))
