@@ -12,6 +12,7 @@ or the time budget; 4 an internal error (please report it; --debug shows the tra
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
@@ -105,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument("paths", nargs="+", metavar="PATH", help="YAML files or folders")
         c.add_argument("--only", action="append", metavar="ID", help="solve only this problem id (repeatable)")
         c.add_argument("-j", "--jobs", type=int, default=None, help="parallel workers (default: all cores)")
+        c.add_argument("-o", "--output", metavar="FILE",
+                       help="write the " + ("walkthroughs" if name == "solve" else "report")
+                       + " to FILE (atomically) instead of standard output")
+        c.add_argument("--force", action="store_true", help="let --output replace an existing file")
 
     c = sub.add_parser("kinds", help="list the problem kinds, or show one with an example")
     c.add_argument("kind", nargs="?")
@@ -133,9 +138,14 @@ def main(argv=None) -> int:
         if isinstance(err, CalcaiError):
             sys.stderr.write(f"calcai: error: {err}\n")
             return err.exit_code
+        message = " ".join(f"{type(err).__name__}: {err}".split())
         if getattr(args, "debug", False):
-            raise
-        sys.stderr.write(f"calcai: internal error: {type(err).__name__}: {err}. "
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.write(f"calcai: internal error: {message}. Please report it.\n")
+            return EXIT_INTERNAL
+        sys.stderr.write(f"calcai: internal error: {message}. "
                          "Please report it; run again with --debug for the traceback.\n")
         return EXIT_INTERNAL
 
@@ -150,15 +160,20 @@ def _configure_limits(args) -> None:
         known = {f: type(getattr(limits.Limits(), f)) for f in limits.Limits.__dataclass_fields__}
         if name not in known or not value:
             raise CalcaiError(f"--limit {item}: expected NAME=VALUE with NAME one of {', '.join(known)}")
+        kind = "a whole number" if known[name] is int else "a number"
         try:
             changes[name] = known[name](value)
         except ValueError:
-            raise CalcaiError(f"--limit {item}: {value!r} is not a {known[name].__name__}") from None
+            raise CalcaiError(f"--limit {item}: {value!r} is not {kind}") from None
+        if not (math.isfinite(changes[name]) and changes[name] > 0):
+            raise CalcaiError(f"--limit {item}: the value must be {kind} greater than 0")
     if getattr(args, "timeout", None) is not None:
-        if args.timeout <= 0:
+        if not (math.isfinite(args.timeout) and args.timeout > 0):   # nan or inf would never time out
             raise CalcaiError("--timeout must be a positive number of seconds")
         changes["timeout"] = args.timeout
     if getattr(args, "memory", None) is not None:
+        if args.memory <= 0:
+            raise CalcaiError("--memory must be a positive number of MiB")
         changes["memory_mb"] = args.memory
     if changes:
         limits.configure(**changes)

@@ -6,6 +6,7 @@ Every command turns its input into validated problems, solves them in worker pro
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from . import limits
 from .cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_LIMIT, EXIT_OK
-from .errors import CalcaiError, ParseError
+from .errors import CalcaiError, LimitError, ParseError
 
 COMMAND_LINE = "<command line>"
 
@@ -42,7 +43,7 @@ def run(args) -> int:
 def _format(args) -> str:
     if args.format != "auto":
         return args.format
-    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+    if getattr(args, "output", None) is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
         return "rich"
     return "text"
 
@@ -71,6 +72,17 @@ def _limit_output(text: str) -> str:
 
 def _solve_and_render(task) -> Rendered:
     """Worker side: solve one problem and lay it out in the requested format."""
+    try:
+        return _solve_and_render_unguarded(task)
+    except ValueError as err:
+        if "integer string conversion" not in str(err):
+            raise
+        # x^1000 at x = 1e100: Python refuses to turn an integer of over 4300 digits into text
+        raise LimitError(f"the answer holds a number with more than {sys.get_int_max_str_digits()} "
+                         "digits, too long to print") from None
+
+
+def _solve_and_render_unguarded(task) -> Rendered:
     problem, fmt = task
     from .render.jsonout import solution_json
     from .solvers import solve
@@ -92,6 +104,22 @@ def _short(value) -> str:
 
 # ------------------------------------------------------------------ errors
 
+def _one_line(text: str) -> str:
+    """Untrusted text (file names, expressions) made safe for one terminal line: newlines,
+    escape sequences, bidi overrides and zero-width characters are shown as escapes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c.isspace() and c not in "\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+                   else _escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+# ------------------------------------------------------------------ exit codes
+
 def _exit_code_of(outcome) -> int:
     if outcome.status in ("timeout", "memory"):
         return EXIT_LIMIT
@@ -112,14 +140,15 @@ def _failure_message(outcome, debug: bool) -> str:
         return outcome.message
     err = outcome.error
     if isinstance(err, CalcaiError):
-        return str(err)
+        return _one_line(str(err))
     if isinstance(err, NotImplementedError):
-        return f"sympy cannot do this in closed form ({err})" if str(err) else "sympy cannot do this in closed form"
+        return _one_line(f"sympy cannot do this in closed form ({err})" if str(err)
+                         else "sympy cannot do this in closed form")
     if isinstance(err, RecursionError):
         return "the expression is too deeply nested to work with (recursion limit)"
-    text = f"internal error: {outcome.message}. Please report it"
+    text = _one_line(f"internal error: {outcome.message}. Please report it")
     if debug and getattr(outcome, "traceback_text", ""):
-        text += "\n" + outcome.traceback_text
+        text += "\n" + outcome.traceback_text.rstrip("\n")
     elif not debug:
         text += "; run again with --debug for the traceback"
     return text
@@ -192,9 +221,23 @@ def _parse_or_report(fn, text):
     try:
         fn(text)
     except ParseError as err:
-        sys.stderr.write(f"calcai: error: {err.message} (column {err.position + 1})\n"
-                         f"  {err.text}\n  {' ' * err.position}^\n")
+        text, column = _caret_window(err.text, err.position)
+        sys.stderr.write(f"calcai: error: {_one_line(err.message)} (column {err.position + 1})\n"
+                         f"  {text}\n  {' ' * column}^\n")
         raise _Exit(err.exit_code) from None
+
+
+def _caret_window(text: str, position: int, width: int = 76) -> tuple[str, int]:
+    """The expression as one safe line (escapes for control characters, a window of ``width``
+    characters around ``position`` for long ones) and the column of the caret in it."""
+    pieces = [_one_line(c) if c != "\t" else " " for c in text]
+    before, after = "".join(pieces[:position]), "".join(pieces[position:])
+    if len(before) + len(after) > width:
+        keep = width // 3
+        if len(before) > keep:
+            before = "…" + before[-keep:]
+        after = after[:width - len(before)] + ("…" if len(after) > width - len(before) else "")
+    return before + after, len(before)
 
 
 class _Exit(Exception):
@@ -213,7 +256,7 @@ def _one_off(args) -> int:
         return done.code
     except ProblemFileError as err:
         for line in _error_lines(err):
-            sys.stderr.write(f"calcai: error: {line}\n")
+            sys.stderr.write(f"calcai: error: {_one_line(line)}\n")
         return _error_code(err)
     fmt = _format(args)
     outcome = next(_workers([(problem, fmt)], jobs=1))
@@ -256,18 +299,24 @@ def _error_code(err) -> int:
 def _batch(args) -> int:
     from .problems import load_many
 
+    if args.jobs is not None and args.jobs < 1:
+        raise CalcaiError(f"-j/--jobs must be at least 1, not {args.jobs}")
+    output = getattr(args, "output", None)
+    if output is not None:
+        _check_output(output, args.paths, args.force)
     problems, errors = load_many(args.paths)
     code = EXIT_OK
     for err in errors:
-        sys.stderr.write(f"{err}\n")
+        sys.stderr.write(f"{_one_line(str(err))}\n")
         code = max(code, EXIT_LIMIT if err.limit else EXIT_BAD_INPUT)
     if args.only:
         wanted = set(args.only)
         problems = [p for p in problems if p.id in wanted]
         missing = wanted - {p.id for p in problems}
         if missing:
-            sys.stderr.write(f"calcai: error: no problem with id {', '.join(sorted(missing))}\n")
+            sys.stderr.write(f"calcai: error: no problem with id {_one_line(', '.join(sorted(missing)))}\n")
             code = max(code, EXIT_BAD_INPUT)
+    out = sys.stdout if output is None else io.StringIO()
     fmt = _format(args)
     if args.command == "check" and fmt in ("text", "rich", "markdown", "latex"):
         worker_fmt = "none"
@@ -276,7 +325,7 @@ def _batch(args) -> int:
     results = []
     json_items = []
     for problem, outcome in zip(problems, _workers([(p, worker_fmt) for p in problems], jobs=args.jobs)):
-        where = f"{problem.where()}: problem {problem.id}"
+        where = _one_line(f"{problem.where()}: problem {problem.id}")
         if not outcome.ok:
             message = _failure_message(outcome, args.debug)
             sys.stderr.write(f"{where}: {message}\n")
@@ -292,18 +341,112 @@ def _batch(args) -> int:
         if fmt == "json":
             json_items.append(rendered.data)
         elif args.command == "solve":
-            sys.stdout.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
-            sys.stdout.write("\n")
+            out.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
+            out.write("\n")
         if rendered.check_status == "fail":
             code = max(code, EXIT_CHECK_FAILED) if args.command == "check" else code
     if fmt == "json":
-        sys.stdout.write(json.dumps(json_items, ensure_ascii=False, indent=2) + "\n")
+        out.write(json.dumps(json_items, ensure_ascii=False, indent=2) + "\n")
     elif args.command == "check":
-        _print_check_table(results, fmt)
+        _print_check_table(results, fmt, out)
+    if output is not None:
+        _write_atomically(output, out.getvalue(), args.force)
     return code
 
 
-def _print_check_table(results, fmt: str) -> None:
+# ------------------------------------------------------------------ --output
+
+def _check_output(output: str, inputs, force: bool) -> None:
+    """Refuse, before any work, an --output that is an input file (even with --force), a
+    folder, or an existing file without --force."""
+    from pathlib import Path
+
+    from .problems import _yaml_files
+
+    shown = _one_line(output)
+    if not output:
+        raise CalcaiError("--output needs a file name")
+    target = os.path.realpath(output)
+    for given in inputs:
+        files = _yaml_files(Path(given)) if os.path.isdir(given) else [Path(given)]
+        for f in [Path(given), *files]:
+            if os.path.realpath(f) == target or _same_file(f, output):
+                raise CalcaiError(f"--output {shown} is one of the problem files being read; "
+                                  "calcai never writes to its input files (not even with --force)")
+    if os.path.isdir(output):
+        raise CalcaiError(f"--output {shown} is a folder; give a file name")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        raise CalcaiError(f"--output {shown}: the folder it would go in does not exist")
+    if os.path.lexists(output) and not force:
+        raise CalcaiError(f"--output {shown} already exists; use --force to overwrite it")
+
+
+def _same_file(a, b) -> bool:
+    try:
+        return os.path.samefile(a, b)          # hard links, and paths spelled differently
+    except OSError:
+        return False
+
+
+def _write_atomically(path: str, text: str, force: bool) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one, never
+    a part: a temporary file in the same folder, fsync, then a rename. Without ``force`` an
+    existing file is never replaced (a hard link fails if the name was taken meanwhile)."""
+    import stat
+    import tempfile
+
+    shown = _one_line(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    except OSError as err:
+        raise CalcaiError(f"cannot write --output {shown}: {err.strerror or err}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        if force:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)             # atomic, and fails if the name exists
+            except FileExistsError:
+                raise CalcaiError(f"--output {shown} already exists; use --force to overwrite it") from None
+            except OSError:                    # a file system without hard links
+                if os.path.lexists(path):
+                    raise CalcaiError(f"--output {shown} already exists; use --force to overwrite it") from None
+                os.replace(tmp, path)
+        _fsync_folder(folder)
+    except OSError as err:
+        raise CalcaiError(f"cannot write --output {shown}: {err.strerror or err}") from None
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+
+
+def _fsync_folder(folder: str) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _print_check_table(results, fmt: str, out=None) -> None:
+    out = sys.stdout if out is None else out
     rows = []
     for problem, status, items, message in results:
         if status == "error":
@@ -331,15 +474,15 @@ def _print_check_table(results, fmt: str) -> None:
         for row in rows:
             style = "red" if row[4].startswith(("FAIL", "ERROR")) else None
             table.add_row(*row, style=style)
-        console = Console()
+        console = Console() if out is sys.stdout else Console(file=out)
         console.print(table)
         console.print(summary)
         return
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
-    out = [line.rstrip(), "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    sys.stdout.write("\n".join(out) + "\n" + summary + "\n")
+    lines = [line.rstrip(), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    out.write("\n".join(lines) + "\n" + summary + "\n")
 
 
 # ------------------------------------------------------------------ kinds

@@ -121,11 +121,20 @@ class Integral(Walkthrough):
 def _value_at(antiderivative, x, bound):
     """F at a bound; a one-sided limit at ±∞ or where F is undefined."""
     if bound in (sp.oo, -sp.oo):
-        return sp.limit(antiderivative, x, bound)
+        return _limit(antiderivative, x, bound)
     value = antiderivative.subs(x, bound)
     if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        return sp.limit(antiderivative, x, bound)
+        return _limit(antiderivative, x, bound)
     return value
+
+
+def _limit(antiderivative, x, bound):
+    try:
+        return sp.limit(antiderivative, x, bound)
+    except (TypeError, ValueError, NotImplementedError):   # sympy: "Invalid comparison of non-real zoo"
+        where = {sp.oo: "∞", -sp.oo: "−∞"}.get(bound, bound)
+        raise MathError(f"sympy cannot find the limit of the antiderivative as {x} → {where}; "
+                        "the integral may diverge") from None
 
 
 def integrate(expr, wrt=None, bounds=None) -> Integral:

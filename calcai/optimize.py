@@ -74,7 +74,7 @@ class CriticalPoints(Walkthrough):
 def _classify(second: tuple, one_variable: bool) -> str:
     if one_variable:
         s = sp.sign(sp.N(second[0], 30))
-        return {1: "minimum", -1: "maximum"}.get(int(s), "inconclusive")
+        return {1: "minimum", -1: "maximum"}.get(int(s) if s in (1, -1) else 0, "inconclusive")
     kind = definiteness(second)
     return _VERDICT.get(kind, "inconclusive")
 
@@ -96,6 +96,16 @@ def _real_solutions(equations, symbols):
     return real
 
 
+def _is_real_number(value) -> bool:
+    """Whether a value is a finite real number (or still symbolic); False for i, zoo, nan, ∞."""
+    if not getattr(value, "is_number", False):
+        return True
+    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return False
+    approx = sp.N(value, 30)
+    return approx.is_real is not False and sp.im(approx) == 0
+
+
 def critical_points(expr, vars=None) -> CriticalPoints:
     """Solve ∇f = 0 and classify each point (second-derivative test / Hessian eigenvalues)."""
     expr = to_expr(expr)
@@ -104,6 +114,8 @@ def critical_points(expr, vars=None) -> CriticalPoints:
     h = hessian(expr, symbols)
     points = []
     for sol in _real_solutions(g.result, symbols):
+        if not _is_real_number(expr.subs(sol)):
+            continue                        # f has no real value there (sqrt(−x² − 1) at 0)
         local = h.result.subs(sol)
         second = (local[0, 0],) if len(symbols) == 1 else tuple(eigenvalue_list(local))
         points.append(CriticalPoint(sol, expr.subs(sol), _classify(second, len(symbols) == 1), second))
@@ -176,6 +188,9 @@ def lagrange(objective, constraints, vars=None, goal: str = "max") -> Lagrange:
     if not solutions:
         raise MathError("the Lagrange system has no real solution")
     candidates = tuple((s, objective.subs({v: s[v] for v in symbols})) for s in solutions)
+    candidates = tuple(c for c in candidates if _is_real_number(c[1]))
+    if not candidates:
+        raise MathError("the objective has no real value at any solution of the Lagrange system")
     best = (max if goal == "max" else min)(candidates, key=lambda c: sp.N(c[1]))
     point = {v: best[0][v] for v in symbols}
     return Lagrange(objective, gs, symbols, lams, tuple(equations), candidates, goal, point, best[1])

@@ -78,6 +78,11 @@ def _tokenize(text: str) -> list[Token]:
             i += 1
         elif ch.isascii() and ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1] in "0123456789"):
             m = _NUMBER.match(text, i)
+            if re.match(r"0\d", m.group(1)):                 # 012: octal in some languages
+                raise ParseError(f"the number {m.group(1)!r} has a leading zero", i, text)
+            if m.group(0) == "0" and re.match(r"[xXoObB][0-9A-Fa-f]", text[m.end():m.end() + 2]):
+                raise ParseError("hexadecimal, octal and binary numbers like 0x10 are not supported",
+                                 i, text)                       # 0x10 would read as 0·x10 = 0
             tokens.append(Token("num", m.group(0), i))
             i = m.end()
             if i < n and text[i] == ".":          # 1..2 and 1.5.2 are not numbers
@@ -334,9 +339,10 @@ class _Parser:
         elif exponent.is_Number and abs(exponent) > lim.max_exponent:
             raise ParseLimitError(f"exponent {exponent} is larger than the limit {lim.max_exponent} "
                                   "(limit max_exponent)", pos, self.text)
-        elif exponent.is_number and not exponent.is_Number and base.is_Number and base not in (0, 1, -1):
-            approx = _safe_magnitude(exponent)
-            if approx is None or approx * math.log10(max(abs(float(base)), 2)) > lim.max_power_digits:
+        elif exponent.is_number and not exponent.is_Number and base.is_number and base not in (0, 1, -1):
+            # also e^(e^(e^100)) and π^(π^(π^5)): constants that evaluating would never finish
+            approx, size = _safe_magnitude(exponent), _safe_magnitude(base)
+            if approx is None or size is None or approx * math.log10(max(size, 2)) > lim.max_power_digits:
                 raise ParseLimitError("the power is too large to compute (limit max_power_digits)", pos, self.text)
         return sp.Pow(base, exponent)
 
@@ -439,6 +445,11 @@ class _Parser:
             want = f"{lo}" if lo == hi else f"{lo} to {hi}"
             raise ParseError(f"{t.text}() takes {want} argument{'s' if hi > 1 else ''}, got {len(args)}",
                              t.pos, self.text)
+        if fn_key in ("exp", "sinh", "cosh") and args[0].is_number:   # exp(exp(exp(100))) is e^(e^(e^100))
+            approx = _safe_magnitude(args[0], real_part=True)
+            if approx is None or approx * math.log10(math.e) > self.lim.max_power_digits:
+                raise ParseLimitError(f"{t.text}() of this number is too large to compute "
+                                      "(limit max_power_digits)", t.pos, self.text)
         try:
             value = builder(*args)
         except (TypeError, ValueError) as err:   # max(sqrt(-1), 1): sympy's "not comparable"
@@ -486,9 +497,12 @@ def _split_name(name: str, variables: dict) -> list[str]:
     return pieces
 
 
-def _safe_magnitude(expr) -> float | None:
+def _safe_magnitude(expr, real_part: bool = False) -> float | None:
+    """|expr| (or |Re expr|) of a constant, as a float; None when it has no finite value."""
     try:
-        return abs(float(expr.evalf(15)))
+        z = complex(expr.evalf(15))
+        value = abs(z.real) if real_part else abs(z)
+        return value if math.isfinite(value) else None
     except (TypeError, ValueError, OverflowError):
         return None
 

@@ -1104,6 +1104,10 @@ def load_many(paths) -> tuple[list[Problem], list[ProblemError]]:
         else:
             files = [p]
         for f in files:
+            if p.is_dir() and not f.is_file():      # a named pipe in a shared folder would block forever
+                errors.append(ProblemError(str(f), 0, 0, "is not a regular file (a named pipe, socket or "
+                                           "device); it was not read"))
+                continue
             found, errs = _load_file(f)
             problems += found
             errors += errs

@@ -99,7 +99,10 @@ def _portable_exception(exc: BaseException) -> BaseException:
         pickle.loads(pickle.dumps(exc))
         return exc
     except BaseException:  # noqa: BLE001
-        return RuntimeError(_safe_repr(exc))
+        try:                  # "TypeError: cannot determine truth value ...", not a repr of a lazy message
+            return RuntimeError(_describe(exc))
+        except BaseException:  # noqa: BLE001 - str() of arbitrary exceptions
+            return RuntimeError(_safe_repr(exc))
 
 
 def _memory_message(memory_mb: int | None) -> str:

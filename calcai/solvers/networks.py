@@ -53,7 +53,7 @@ class Activation:
     exact: bool                                  # keeps rational inputs rational
 
 
-def _slope_words(z):
+def _slope_words(z, a=None):
     return f"({'z > 0' if z > 0 else 'z ≤ 0'})"
 
 
