@@ -1039,7 +1039,7 @@ def _load_text(data, path: str) -> tuple[list, list]:
     try:
         root = load_yaml(data, max_bytes=MAX_FILE_BYTES)
     except YamlError as err:
-        return [], [ProblemError(path, err.line, err.col, err.message)]
+        return [], [ProblemError(path, err.line, err.col, err.message, err.limit)]
     text = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
     builder.lines = _split_lines(text)
     problems = builder.document(root)

@@ -99,11 +99,15 @@ class YMap:
 class YamlError(ValueError):
     """Why a YAML input was refused.  ``str(e)`` is ``"line:col: message"``."""
 
-    def __init__(self, line: int, col: int, message: str):
+    def __init__(self, line: int, col: int, message: str, limit: bool = False):
         super().__init__(line, col, message)
         self.line = line
         self.col = col
         self.message = message
+        self.limit = limit          # refused for its size (exit code 3), not its content
+
+    def __reduce__(self):
+        return (type(self), (self.line, self.col, self.message, self.limit))
 
     def __str__(self) -> str:
         return f"{self.line}:{self.col}: {self.message}"
@@ -164,9 +168,9 @@ def _mark(pyyaml_mark) -> Mark:
     return Mark(pyyaml_mark.line + 1, pyyaml_mark.column + 1)
 
 
-def _fail(pyyaml_mark, message: str):
+def _fail(pyyaml_mark, message: str, limit: bool = False):
     m = _mark(pyyaml_mark)
-    raise YamlError(m.line, m.col, message)
+    raise YamlError(m.line, m.col, message, limit)
 
 
 def _show_tag(tag: str) -> str:
@@ -212,7 +216,7 @@ class _SafeComposer(Composer):
                   f"anchors and aliases are not allowed: &{_clip(event.anchor)}")
         self._nodes += 1
         if self._nodes > self._max_nodes:
-            _fail(event.start_mark, "the document has more than the limit "
+            _fail(event.start_mark, limit=True, message="the document has more than the limit "
                   f"of {self._max_nodes} nodes")
         if isinstance(event, ScalarEvent):
             self.get_event()
@@ -221,7 +225,7 @@ class _SafeComposer(Composer):
         self._depth += 1
         if self._depth > self._max_depth:
             _fail(event.start_mark,
-                  f"nesting is deeper than the limit of {self._max_depth} levels")
+                  f"nesting is deeper than the limit of {self._max_depth} levels", limit=True)
         if isinstance(event, MappingStartEvent):
             node = self._compose_map()
         else:
@@ -320,7 +324,7 @@ def load_yaml(data: bytes | str, *, max_bytes: int = 1_000_000,
         size = len(data)
     if size > max_bytes:
         raise YamlError(1, 1, f"file is {size} bytes, more than the limit "
-                        f"of {max_bytes} bytes")
+                        f"of {max_bytes} bytes", limit=True)
     text = data if isinstance(data, str) else _decode(bytes(data))
     text = text.removeprefix("\ufeff")
     _check_characters(text)
@@ -334,7 +338,7 @@ def load_yaml(data: bytes | str, *, max_bytes: int = 1_000_000,
     except yaml.YAMLError as exc:
         raise _syntax_error(exc) from None
     except RecursionError:
-        raise YamlError(1, 1, "the document is nested too deeply to read") from None
+        raise YamlError(1, 1, "the document is nested too deeply to read", limit=True) from None
     except Exception as exc:  # last resort: PyYAML must never leak anything
         raise YamlError(1, 1, "invalid YAML: the parser failed "
                         f"({type(exc).__name__})") from None
@@ -356,7 +360,7 @@ def load_yaml_file(path, *, max_bytes: int = 1_000_000, max_depth: int = 32,
         size = os.fstat(f.fileno()).st_size
         if size > max_bytes:
             raise YamlError(1, 1, f"file is {size} bytes, more than the limit "
-                            f"of {max_bytes} bytes")
+                            f"of {max_bytes} bytes", limit=True)
         data = f.read(max_bytes + 1)
     return load_yaml(data, max_bytes=max_bytes, max_depth=max_depth,
                      max_nodes=max_nodes)
