@@ -199,7 +199,7 @@ def _symbol(name: str):
 class _Parser:
     def __init__(self, text: str, variables: dict, lim):
         self.text = text
-        self.tokens = _tokenize(text)
+        self.tokens = _split_products(_tokenize(text), variables)
         self.i = 0
         self.variables = variables      # name -> Symbol
         self.lim = lim
@@ -418,7 +418,7 @@ class _Parser:
         if name == "sigma" and followed_by_call and name not in self.variables:
             fn_key = "sigmoid"       # σ(x) is the sigmoid; σ alone is a variable
         # w1(x+1) and x_1(x+1) multiply, like x(x+1); other names before '(' must be functions
-        variable_like = re.fullmatch(r"[A-Za-z][0-9]*|[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*|[A-Za-z]+[0-9]+", name)
+        variable_like = re.fullmatch(r"[A-Za-z][0-9]*|[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*", name)
         if followed_by_call and name not in self.variables and (fn_key in functions() or not variable_like):
             if fn_key in functions():
                 return self.call(fn_key, t)
@@ -466,18 +466,31 @@ class _Parser:
             return sp.pi
         if name in ("inf", "oo"):
             return sp.oo
-        if name.rstrip("0123456789") in GREEK_NAMES or "_" in name or re.fullmatch(r"[A-Za-z][0-9]*", name):
-            return self.variables.setdefault(name, _symbol(name))
-        pieces = _split_name(name, self.variables)
-        factors = []
-        for piece in pieces:
-            if piece in self.variables:
-                factors.append(self.variables[piece])
-            elif piece == "e":
-                factors.append(sp.E)
-            else:
-                factors.append(self.variables.setdefault(piece, _symbol(piece)))
-        return sp.Mul(*factors)
+        return self.variables.setdefault(name, _symbol(name))
+
+
+def _stays_whole(name: str, variables: dict) -> bool:
+    """Names read as one symbol: declared ones, functions, constants, Greek letters, names with
+    an underscore, and one run of letters followed by digits (w1, x12, loss2)."""
+    return (name in variables or name.lower() in functions() or name in CONSTANT_NAMES
+            or name.rstrip("0123456789") in GREEK_NAMES or "_" in name or keyword.iskeyword(name)
+            or re.fullmatch(r"[A-Za-z][0-9]*|[A-Za-z]+[0-9]+", name) is not None)
+
+
+def _split_products(tokens: list, variables: dict) -> list:
+    """Split runs of letters into one-letter factors before parsing, so that powers bind to the
+    last letter only: 3xy^2 = 3·x·y², w1x1 = w₁·x₁. Names before '(' are left to the parser."""
+    out = []
+    for i, tok in enumerate(tokens):
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if tok.kind != "name" or _stays_whole(tok.text, variables) or (after and after.text == "("):
+            out.append(tok)
+            continue
+        offset = 0
+        for piece in _split_name(tok.text, variables):
+            out.append(Token("name", piece, tok.pos + offset))
+            offset += len(piece)
+    return out
 
 
 def _split_name(name: str, variables: dict) -> list[str]:

@@ -161,8 +161,9 @@ def test_variables_keep_names_whole():
     assert parse("loss") == R("l") * R("o") * R("s") ** 2      # without it: product of letters
     assert parse("xy") == x * y
     assert parse("xy", variables=["xy"]) == R("xy")
-    # a declared name followed by digits is not split into the name and a bare number
-    assert parse("loss2", variables=["loss"]) == R("l") * R("o") * R("s") * R("s2")
+    # letters followed by digits are one name (loss2, lr0), declared or not
+    assert parse("loss2", variables=["loss"]) == R("loss2")
+    assert parse("lr0*x") == R("lr0") * R("x")
     assert parse("lossx", variables=["loss"]) == loss * x
     # a Symbol passed in is used as-is, with its own assumptions
     wp = sp.Symbol("w", positive=True)
@@ -498,3 +499,22 @@ def test_rejects_values_that_are_not_numbers(text, fragment, position):
 def test_indexed_names_multiply_before_brackets():
     w1, x = sp.Symbol("w1", real=True), sp.Symbol("x", real=True)
     assert parse("w1(x+1)") == w1 * (x + 1)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("xy^2", lambda x, y, z, w1: x * y**2),
+    ("3xy^2", lambda x, y, z, w1: 3 * x * y**2),
+    ("xy²", lambda x, y, z, w1: x * y**2),
+    ("xyz^2", lambda x, y, z, w1: x * y * z**2),
+    ("w1x^2", lambda x, y, z, w1: w1 * x**2),
+    ("x^2 + 3xy^2", lambda x, y, z, w1: x**2 + 3 * x * y**2),
+    ("2xy/z", lambda x, y, z, w1: 2 * x * y / z),
+])
+def test_powers_bind_to_the_last_letter_of_a_product(text, expected):
+    x, y, z, w1 = (sp.Symbol(n, real=True) for n in ("x", "y", "z", "w1"))
+    assert parse(text) == expected(x, y, z, w1)
+
+
+def test_unknown_indexed_function_names_are_errors():
+    with pytest.raises(ParseError, match="unknown function 'log2'"):
+        parse("log2(x)")
