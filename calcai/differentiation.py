@@ -8,7 +8,7 @@ rule applies the node says so (rule ``sympy``) and still holds sympy's derivativ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import sympy as sp
@@ -226,9 +226,12 @@ def diff_steps(expr, x) -> DiffRule:
         return _mul_steps(expr, x)
     if expr.is_Pow:
         return _pow_steps(expr, x)
-    if isinstance(expr, (sp.Max, sp.Min)):
-        subs = tuple(diff_steps(a, x) for a in expr.args)
-        return MaxMinRule(expr, x, sp.diff(expr, x), subs)
+    if isinstance(expr, (sp.Max, sp.Min)) and len(expr.args) == 2:
+        f, g = expr.args
+        df, dg = diff_steps(f, x), diff_steps(g, x)
+        wins = f > g if isinstance(expr, sp.Max) else f < g
+        result = sp.Piecewise((df.result, wins), (dg.result, True))
+        return MaxMinRule(expr, x, result, (df, dg))
     for cls, rule in _FUNCTION_RULES:
         if isinstance(expr, cls):
             return _function_steps(expr, x, rule)
@@ -415,9 +418,46 @@ def derivative_label(expr, wrt, order=1) -> str:
     return f"{d}{power}/{d}{math_text(wrt)}{power} [{math_text(expr)}]"
 
 
+def _substitute(node, old, new):
+    """The same tree with the symbol ``old`` written as ``new`` everywhere."""
+    swap = {old: new}
+    changes = dict(expr=node.expr.xreplace(swap), wrt=node.wrt.xreplace(swap),
+                   result=node.result.xreplace(swap),
+                   substeps=tuple(_substitute(s, old, new) for s in node.substeps))
+    if isinstance(node, ChainRule):
+        changes["inner"] = node.inner.xreplace(swap)
+    if isinstance(node, RewriteRule):
+        changes["before"] = node.before.xreplace(swap)
+    return replace(node, **changes)
+
+
+def _name_inner_functions(tree, avoid: set):
+    """Give every chain rule in the tree its own letter (u, v, w, …), so that one walkthrough
+    never says u = e^(x²) and later u = x²."""
+    def letters():
+        for name in ("u", "v", "w", "s", "q", "p", "r"):
+            yield name
+        k = 1
+        while True:
+            yield f"u{k}"
+            k += 1
+
+    fresh = (sp.Symbol(n, real=True) for n in letters() if n not in avoid)
+
+    def rename(node):
+        if isinstance(node, ChainRule):
+            u = next(fresh)
+            outer, inner = node.substeps
+            outer = rename(_substitute(outer, node.u, u))
+            return replace(node, u=u, substeps=(outer, rename(inner)))
+        return replace(node, substeps=tuple(rename(s) for s in node.substeps))
+
+    return rename(tree)
+
+
 def derive_tree(expr, x) -> DiffRule:
     """The rule tree of d(expr)/dx, topped by a rewrite node when a tidier form exists."""
-    tree = diff_steps(expr, x)
+    tree = _name_inner_functions(diff_steps(expr, x), {s.name for s in expr.free_symbols})
     tidy = readable(tree.result)
     if tidy != tree.result:
         tree = RewriteRule(expr, x, tidy, (tree,), before=tree.result)

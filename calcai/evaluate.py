@@ -59,7 +59,11 @@ def describe_point(point: dict) -> str:
     """'x = 3, λ = 5': names as printed in maths, values as a textbook writes them."""
     from .render.text import math_text, value_text
 
-    return ", ".join(f"{math_text(s)} = {value_text(v)}" for s, v in point.items())
+    def pair(symbol, value):
+        text = value_text(value)
+        return f"{math_text(symbol)} {text}" if text.startswith("≈ ") else f"{math_text(symbol)} = {text}"
+
+    return ", ".join(pair(s, v) for s, v in point.items())
 
 
 def evaluate_at(expr, point):

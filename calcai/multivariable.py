@@ -49,10 +49,9 @@ def _at_items(result, point) -> tuple:
     return (Text(f"At {describe_point(point)}:"),)
 
 
-def partial(expr, wrt, at=None) -> Derivation:
-    """∂f/∂wrt with its rule tree (the other variables held constant)."""
-    expr = to_expr(expr)
-    return derive(expr, wrt)
+def partial(expr, wrt) -> Derivation:
+    """∂f/∂wrt with its rule tree (the other variables held constant); ``.at(point)`` evaluates it."""
+    return derive(to_expr(expr), wrt)
 
 
 @dataclass(frozen=True)

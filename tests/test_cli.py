@@ -62,8 +62,8 @@ rewrite: d/dx (1/(1 + e^(−x))) = e^(−x)/(1 + e^(−x))² = σ(x)·(1 − σ(
     power rule: d/du (1/u) = −1/u²
     sum rule: d/dx (1 + e^(−x)) = −e^(−x)
       constant rule: d/dx 1 = 0
-      chain rule (u = −x): d/dx e^(−x) = −e^(−x)
-        exp rule: d/du e^u = e^u
+      chain rule (v = −x): d/dx e^(−x) = −e^(−x)
+        exp rule: d/dv e^v = e^v
         constant multiple rule: d/dx (−x) = −1
           variable rule: d/dx x = 1
 

@@ -198,3 +198,18 @@ def test_parse_and_derive_agree_on_pasted_tutorial_text():
     assert derive(parse("(w₁·x₁ + w₂·x₂ - y)²"), "w1").result == 2 * sp.Symbol("x1", real=True) * (
         sp.Symbol("w1", real=True) * sp.Symbol("x1", real=True)
         + sp.Symbol("w2", real=True) * sp.Symbol("x2", real=True) - y)
+
+
+def test_each_chain_rule_names_its_own_inner_function():
+    d = derive("sin(e^(x^2))")
+    chains = [n for n in walk(d.steps) if isinstance(n, ChainRule)]
+    assert [c.u.name for c in chains] == ["u", "v"]
+    assert [c.inner for c in chains] == [sp.exp(x**2), x**2]
+    assert_sound(d.steps)
+
+
+def test_max_of_two_functions_is_piecewise():
+    d = derive("max(x, x^2)")
+    assert d.steps.rule == "max_min"
+    assert d.result == sp.Piecewise((1, x > x**2), (2 * x, True))
+    assert d.at({"x": sp.Rational(1, 2)}) == 1 and d.at({"x": 2}) == 4

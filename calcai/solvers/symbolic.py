@@ -39,6 +39,7 @@ def solve_derivative(problem):
     result = derive(f["expr"], f.get("wrt"), f.get("order", 1))
     if f.get("at") is None:
         return _solution(problem, result, result.result)
+    evaluate_at(result.expr, f["at"])          # f must be defined there before f' can be
     value = evaluate_at(result.result, f["at"])
     label = derivative_label(result.expr, result.wrt, result.order)
     return Solution(problem, problem.title or result.title,
