@@ -158,7 +158,8 @@ def _function_table() -> dict:
         "tanh": (sp.tanh, 1, 1), "abs": (sp.Abs, 1, 1), "max": (_max, 2, 8),
         "min": (sp.Min, 2, 8), "sigmoid": (sigmoid, 1, 1), "relu": (relu, 1, 1),
         "leaky_relu": (leaky_relu, 1, 2), "leakyrelu": (leaky_relu, 1, 2),
-        "softplus": (softplus, 1, 1),
+        "softplus": (softplus, 1, 1), "sign": (sp.sign, 1, 1),
+        "step": (lambda u: sp.Heaviside(u, 0), 1, 1),
     }
 
 
@@ -173,7 +174,7 @@ def functions() -> dict:
 
 
 KNOWN_FUNCTION_NAMES = ("exp, log, ln, sqrt, sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, "
-                        "abs, max, min, sigmoid (σ), relu, leaky_relu, softplus")
+                        "abs, max, min, sigmoid (σ), relu, leaky_relu, softplus, sign, step")
 CONSTANT_NAMES = {"e", "pi", "inf", "oo"}
 
 

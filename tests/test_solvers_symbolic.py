@@ -107,3 +107,13 @@ def test_solution_renders_in_every_format():
 def test_sigmoid_value_exact():
     assert solve(kind="evaluate", expr="σ(x)", at={"x": 0}).answer == sp.Rational(1, 2)
     assert sigmoid(0) == sp.Rational(1, 2)
+
+
+@pytest.mark.parametrize("text", ["relu(x)", "leaky_relu(x)", "|x|", "max(x, x^2)", "min(x, 1)", "σ(x)", "x^x"])
+def test_json_expressions_read_back_with_parse(text):
+    from calcai.render.jsonout import expr_text
+
+    result = calcai.derive(text).result
+    back = calcai.parse(expr_text(result))
+    for value in (sp.Rational(-3, 2), sp.Rational(1, 3), 2, sp.Rational(1, 2)):
+        assert sp.N(back.subs(x, value)) == sp.N(result.subs(x, value))

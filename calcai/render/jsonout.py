@@ -60,6 +60,21 @@ class ExprTextPrinter(StrPrinter):
 
     _print_Dummy = _print_Symbol
 
+    def _print_Heaviside(self, expr):
+        arg = self._print(expr.args[0])
+        if len(expr.args) == 2 and expr.args[1] == 0:
+            return f"step({arg})"
+        return f"(1 + sign({arg}))/2"
+
+    def _print_Piecewise(self, expr):
+        """{a if u > v; b otherwise} as b + (a − b)·step(u − v), which calcai.parse reads."""
+        if len(expr.args) == 2 and expr.args[1].cond == True:  # noqa: E712 - sympy's true
+            (a, cond), (b, _) = expr.args
+            if isinstance(cond, (sympy.StrictGreaterThan, sympy.StrictLessThan)):
+                gap = cond.lhs - cond.rhs if isinstance(cond, sympy.StrictGreaterThan) else cond.rhs - cond.lhs
+                return self._print(b + (a - b) * sympy.Heaviside(gap, 0))
+        return super()._print_Piecewise(expr)
+
 
 def expr_text(expr) -> str:
     """An expression as text that ``calcai.parser.parse`` reads back to the same expression."""
