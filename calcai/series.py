@@ -61,7 +61,7 @@ class Taylor(Walkthrough):
         rows = tuple((_derivative_name(t.orders, names), t.derivative, t.at_centre, t.term) for t in self.terms)
         sections = [Section("Derivatives at the centre", (
             Table(("derivative", "formula", "at the centre", "term"), rows),)),
-            Section("Polynomial", (Equation("T(x)" if len(self.vars) == 1 else "T", self.result),))]
+            Section("Polynomial", (Equation("T(x)" if len(self.vars) == 1 else "T", self.centred),))]
         if self.point is not None:
             from .evaluate import describe_point
 
@@ -78,7 +78,21 @@ class Taylor(Walkthrough):
         if self.point is not None:
             return (Equation("T", self.approximation, digits=8), Equation("f", self.exact, digits=8),
                     Equation("error", self.error))
-        return (Equation("T", self.result),)
+        return (Equation("T", self.centred),)
+
+    @property
+    def centred(self):
+        """The polynomial for display, in powers of (x − a): 4(x − 1), not 4x − 4."""
+        shown = []
+        for t in self.terms:
+            if t.at_centre == 0:
+                continue
+            coeff = t.at_centre / sp.Mul(*(sp.factorial(k) for k in t.orders))
+            powers = sp.Mul(*((s - self.about[s]) ** k for s, k in zip(self.vars, t.orders)))
+            shown.append(coeff if powers == 1 else powers if coeff == 1 else sp.Mul(coeff, powers, evaluate=False))
+        if not shown:
+            return sp.S.Zero
+        return sp.Add(*shown, evaluate=False) if len(shown) > 1 else shown[0]
 
 
 def _derivative_name(orders, names) -> str:
@@ -111,8 +125,8 @@ def taylor(expr, about, order: int, vars=None, at=None) -> Taylor:
         derivative = _derivative(cache, orders, symbols)
         value = evaluate_at(derivative, centre)
         weight = sp.Mul(*(sp.Integer(factorial(k)) for k in orders))
-        term = value / weight * sp.Mul(*((s - centre[s]) ** k for s, k in zip(symbols, orders)))
-        terms.append(TaylorTerm(orders, derivative, value, term))
+        powers = sp.Mul(*((s - centre[s]) ** k for s, k in zip(symbols, orders)))
+        terms.append(TaylorTerm(orders, derivative, value, value / weight * powers))
     polynomial = sp.Add(*(t.term for t in terms))
     point = approximation = exact = error = None
     if at is not None:
