@@ -165,6 +165,8 @@ def _point_text(text: str | None, option: str) -> dict | None:
         name, eq, value = part.partition("=")
         if not eq or not name.strip() or not value.strip():
             raise CalcaiError(f"{option} {text}: expected NAME=VALUE pairs separated by commas, like x=3,y=4")
+        if name.strip() in point:
+            raise CalcaiError(f"{option} {text}: {name.strip()} is given twice")
         point[name.strip()] = value.strip()
     return point
 

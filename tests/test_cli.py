@@ -275,3 +275,9 @@ def test_markdown_and_latex_outputs():
     assert md.startswith("#") and "\\sigma" in md
     tex = calcai("diff", "σ(x)", "--format", "latex").stdout
     assert "\\sigma" in tex and "\\begin" in tex
+
+
+def test_a_variable_given_twice_in_a_point_is_refused():
+    done = calcai("diff", "x^2", "--at", "x=1,x=2")
+    assert done.returncode == 2
+    assert done.stderr == "calcai: error: --at x=1,x=2: x is given twice\n"
