@@ -322,7 +322,7 @@ _KIND_LIST = (
         (Field("objective", "expr", True, "the function to optimise"),
          Field("constraints", "equations", True, "the constraints, each 'lhs = rhs'"),
          _vars(), Field("goal", "choice", True, "maximise or minimise", choices=("max", "min"))),
-        "{point, value, candidates}",
+        "{point, value, candidates: list of {point, value, type}}",
         _example("""
   - id: lagrange-example
     kind: lagrange

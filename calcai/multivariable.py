@@ -102,29 +102,74 @@ def gradient(expr, vars=None, at=None) -> Gradient:
 
 
 def definiteness(eigenvalues) -> str:
-    """positive/negative (semi)definite or indefinite, from real eigenvalues."""
-    signs = [sp.sign(sp.N(e, 30)) if e.is_number else None for e in eigenvalues]
-    if any(s is None for s in signs):
-        return "depends on the point"
-    if all(s > 0 for s in signs):
+    """positive/negative (semi)definite or indefinite, from the eigenvalues of a real symmetric matrix.
+
+    Those are real, but exact forms (radicals of a cubic, CRootOf) can show a tiny imaginary part
+    in decimals, so each sign is read from the real part of 30-digit decimals, with sympy's chop
+    (an exact 0 evaluates to 0; a tiny nonzero value keeps its sign). An eigenvalue with symbols
+    has a sign only when sympy can prove it (a² + 1 > 0); otherwise the verdict is
+    "depends on the point".
+    """
+    signs = []
+    for e in eigenvalues:
+        e = sp.sympify(e)
+        if e.free_symbols:
+            sign = 0 if e.is_zero else 1 if e.is_positive else -1 if e.is_negative else None
+            if sign is None and e.is_nonnegative:
+                sign = 0.5                         # ≥ 0, sign of the zero case unknown
+            elif sign is None and e.is_nonpositive:
+                sign = -0.5
+            if sign is None:
+                return "depends on the point"
+        elif e.is_zero:
+            sign = 0
+        else:
+            approx = sp.re(sp.N(e, 30, chop=True))
+            if not approx.is_comparable:
+                return "depends on the point"
+            sign = 0 if approx == 0 else (1 if approx > 0 else -1)
+        signs.append(sign)
+    if 1 in signs and -1 in signs:
+        return "indefinite"
+    if all(s == 1 for s in signs):
         return "positive definite"
-    if all(s < 0 for s in signs):
+    if all(s == -1 for s in signs):
         return "negative definite"
     if all(s >= 0 for s in signs):
         return "positive semidefinite"
     if all(s <= 0 for s in signs):
         return "negative semidefinite"
-    return "indefinite"
+    return "depends on the point"                  # e.g. one eigenvalue < 0 and one only known ≥ 0
 
 
 def eigenvalue_list(matrix) -> list:
-    """Eigenvalues with multiplicity, sorted from largest to smallest."""
-    values = []
-    for value, mult in matrix.eigenvals().items():
-        values.extend([value] * mult)
-    if all(v.is_real for v in values):
-        values.sort(key=lambda v: sp.N(v, 30), reverse=True)
-    return values
+    """Eigenvalues with multiplicity, sorted from largest to smallest.
+
+    A symmetric matrix of rational numbers (decimals read as fractions) gets the exact real roots
+    of its characteristic polynomial (integers, surds, or CRootOf where no formula in radicals
+    is real); otherwise sympy's eigenvalues, ordered by the real part of their 30-digit
+    decimals. Eigenvalues with symbols keep sympy's order, after the numeric ones.
+    """
+    values = None
+    exact = matrix.applyfunc(lambda e: sp.nsimplify(e, rational=True) if e.has(sp.Float) else e)
+    if matrix.is_square and all(e.is_Rational for e in exact) and exact.is_symmetric():
+        poly = exact.charpoly()
+        roots = sp.real_roots(sp.Poly(poly.as_expr(), poly.gen))
+        if len(roots) == matrix.rows:
+            values = list(roots)
+    if values is None:
+        values = []
+        for value, mult in matrix.eigenvals().items():
+            values.extend([value] * mult)
+
+    def key(value):
+        if not value.free_symbols:
+            approx = sp.re(sp.N(value, 30, chop=True))
+            if approx.is_comparable:
+                return (0, -approx)
+        return (1, 0)
+
+    return sorted(values, key=key)
 
 
 @dataclass(frozen=True)

@@ -112,8 +112,8 @@ def solve_lagrange(problem):
     f = problem.fields
     result = lagrange(f["objective"], f["constraints"], f.get("vars"), f.get("goal", "max"))
     answer = {"point": _named(result.point), "value": result.result,
-              "candidates": [{"point": _named({v: p[v] for v in result.vars}), "value": val}
-                             for p, val in result.candidates]}
+              "candidates": [{"point": _named({v: p[v] for v in result.vars}), "value": val, "type": kind}
+                             for (p, val), kind in zip(result.candidates, result.types)]}
     return _solution(problem, result, answer)
 
 
