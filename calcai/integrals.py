@@ -1,9 +1,22 @@
 """Integration with steps from sympy's own rule tree (``integral_steps``), and definite
-integrals by the fundamental theorem: ∫ₐᵇ f = F(b) − F(a)."""
+integrals by the fundamental theorem: ∫ₐᵇ f = F(b) − F(a).
+
+Everything is over the real numbers:
+
+- an antiderivative must be real wherever the integrand is: ln(x) from sympy's reciprocal rule
+  becomes ln|x| (d/dx ln|x| = 1/x on both sides of 0), and an antiderivative that is only
+  complex-valued (e^(x³) ↦ lower incomplete gamma with exp_polar) is refused;
+- an odd root of a negative number is the real root, as on a calculator: (−8)^(1/3) = −2, not
+  sympy's principal complex root;
+- a definite integral of a function that is not real somewhere on the interval is refused;
+- a singularity inside the interval (or a jump of F) splits it, with one-sided limits of F;
+- every definite answer is compared with numerical integration before it is shown.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass
 
@@ -23,50 +36,310 @@ class IntegralStep:
     wrt: sp.Symbol
     result: sp.Expr
     substeps: tuple = ()
+    u: sp.Expr | None = None          # a substitution's new variable …
+    inner: sp.Expr | None = None      # … and what it stands for (u = cos(x))
 
+
+# ---------------------------------------------------------------- sympy's rule tree
 
 def _rule_name(rule) -> str:
     name = type(rule).__name__.removesuffix("Rule")
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _convert(rule) -> IntegralStep:
-    """Turn a manualintegrate Rule (and its nested rules) into IntegralStep nodes."""
+def _sub_rules(rule):
     from sympy.integrals.manualintegrate import Rule
 
-    subs = []
+    for f in dataclasses.fields(rule):
+        value = getattr(rule, f.name)
+        for v in (value if isinstance(value, (list, tuple)) else [value]):
+            if isinstance(v, Rule):
+                yield v
+            elif isinstance(v, tuple):                      # PiecewiseRule: (rule, condition)
+                yield from (w for w in v if isinstance(w, Rule))
+
+
+def _usable(rule) -> bool:
+    """Whether the rule tree integrates (some alternative of each AlternativeRule does)."""
+    from sympy.integrals.manualintegrate import AlternativeRule, DontKnowRule
+
+    if isinstance(rule, DontKnowRule):
+        return False
+    if isinstance(rule, AlternativeRule):
+        return any(_usable(a) for a in rule.alternatives)
+    return all(_usable(r) for r in _sub_rules(rule))
+
+
+def _size(rule) -> int:
+    return 1 + sum(_size(r) for r in _sub_rules(rule))
+
+
+def _prune(rule):
+    """The rule tree with each AlternativeRule replaced by its shortest usable alternative, so a
+    walkthrough shows one way to integrate (and every node's result comes from that way)."""
+    from sympy.integrals.manualintegrate import AlternativeRule, Rule
+
+    if isinstance(rule, AlternativeRule):
+        usable = [a for a in rule.alternatives if _usable(a)] or list(rule.alternatives)
+        return _prune(min(usable, key=_size))
+    changes = {}
     for f in dataclasses.fields(rule):
         value = getattr(rule, f.name)
         if isinstance(value, Rule):
-            subs.append(_convert(value))
-        elif isinstance(value, (list, tuple)):
-            subs.extend(_convert(v) for v in value if isinstance(v, Rule))
-    return IntegralStep(_rule_name(rule), rule.integrand, rule.variable, rule.eval(), tuple(subs))
+            changes[f.name] = _prune(value)
+        elif isinstance(value, (list, tuple)) and any(isinstance(v, (Rule, tuple)) for v in value):
+            changes[f.name] = type(value)(
+                _prune(v) if isinstance(v, Rule)
+                else tuple(_prune(w) if isinstance(w, Rule) else w for w in v) if isinstance(v, tuple)
+                else v for v in value)
+    return dataclasses.replace(rule, **changes) if changes else rule
+
+
+def _convert(rule, integrand=None) -> IntegralStep:
+    """Turn a (pruned) manualintegrate Rule and its nested rules into IntegralStep nodes.
+    ``integrand`` overrides the rule's own: sympy sometimes records the integrand of the parent
+    in a ConstantTimesRule's substep (∫ x/(x² − 1) dx = ln(x² − 1)) where it integrates ``other``."""
+    from sympy.integrals.manualintegrate import ConstantTimesRule, URule
+
+    if isinstance(rule, ConstantTimesRule):
+        subs = (_convert(rule.substep, rule.other),)
+    else:
+        subs = tuple(_convert(r) for r in _sub_rules(rule))
+    u = inner = None
+    if isinstance(rule, URule):
+        u, inner = rule.u_var, rule.u_func
+    expr = rule.integrand if integrand is None else integrand
+    return IntegralStep(_rule_name(rule), expr, rule.variable, rule.eval(), subs, u, inner)
+
+
+def _sympy_tree(expr, x) -> IntegralStep:
+    result = sp.integrate(expr, x)
+    if result.has(sp.Integral):
+        raise MathError(f"no closed-form antiderivative of {_text(expr)} was found")
+    return IntegralStep("sympy", expr, x, result)
 
 
 def integral_tree(expr, x) -> IntegralStep:
-    """The rule tree of ∫ expr dx; rule 'sympy' where manualintegrate has no rule."""
-    from sympy.integrals.manualintegrate import DontKnowRule, integral_steps
+    """The rule tree of ∫ expr dx; rule 'sympy' where manualintegrate has no rule; a piecewise
+    integrand is integrated piece by piece (rule 'piecewise')."""
+    from sympy.integrals.manualintegrate import integral_steps
 
+    if isinstance(expr, sp.Piecewise):
+        return _piecewise_tree(expr, x)
     rules = integral_steps(expr, x)
-    if isinstance(rules, DontKnowRule) or any(isinstance(r, DontKnowRule) for r in _walk_rules(rules)):
-        result = sp.integrate(expr, x)
-        if result.has(sp.Integral):
-            raise MathError(f"no closed-form antiderivative of {expr} was found")
-        return IntegralStep("sympy", expr, x, result)
-    return _convert(rules)
+    if not _usable(rules):
+        return _sympy_tree(expr, x)
+    return _convert(_prune(rules))
 
 
-def _walk_rules(rule):
-    from sympy.integrals.manualintegrate import Rule
+def _piecewise_tree(expr, x) -> IntegralStep:
+    """∫ of a Piecewise: each piece by its own rules; sympy joins the pieces continuously."""
+    result = sp.integrate(expr, x)
+    if result.has(sp.Integral):
+        raise MathError(f"no closed-form antiderivative of {_text(expr)} was found")
+    pieces = []
+    for piece, _ in expr.args:
+        try:
+            pieces.append(integral_tree(piece, x))
+        except MathError:
+            pass
+    return IntegralStep("piecewise", expr, x, result, tuple(pieces))
 
-    for f in dataclasses.fields(rule):
-        value = getattr(rule, f.name)
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for v in values:
-            if isinstance(v, Rule):
-                yield v
-                yield from _walk_rules(v)
+
+# ---------------------------------------------------------------- numbers at sample points
+
+# Points to test an antiderivative at: both signs, away from 0, ±1, ±π/2 and other usual poles.
+_SAMPLES = tuple(sp.Rational(k, 7) for k in (-31, -20, -13, -8, -5, -3, -1, 2, 4, 9, 12, 17, 23, 33))
+
+
+def _text(expr) -> str:
+    from .render.text import math_text
+
+    return math_text(expr)
+
+
+def _complex(expr):
+    """A closed number as a Python complex, or None when it is undefined or infinite."""
+    try:
+        if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.AccumBounds):
+            return None
+        value = complex(sp.N(expr, 15))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+        return None
+    if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+        return None
+    return value
+
+
+def _is_real(value: complex) -> bool:
+    return abs(value.imag) <= 1e-10 * max(1.0, abs(value.real))
+
+
+def _at(expr, x, t):
+    try:
+        value = expr.xreplace({x: t})
+    except (TypeError, ValueError, ZeroDivisionError, NotImplementedError):   # e.g. d/dx floor(x)
+        return None
+    return _complex(value)
+
+
+def _parameters(*exprs, x):
+    """Values for symbols other than ``x`` (so a test at sample points is numeric)."""
+    others = sorted(set().union(*(e.free_symbols for e in exprs)) - {x}, key=lambda s: s.name)
+    return {s: sp.Rational(13, 10) + sp.Rational(i, 7) for i, s in enumerate(others)}
+
+
+# ---------------------------------------------------------------- real forms
+
+def _odd_root(e, x) -> bool:
+    """u^(p/q) with q odd and u possibly negative: sympy reads it as a complex principal root."""
+    return (e.is_Pow and e.exp.is_Rational and not e.exp.is_Integer and e.exp.q % 2 == 1
+            and e.base.has(x) and e.base.is_nonnegative is not True)
+
+
+def _real_branch(expr, x):
+    """``expr`` with every odd root read as the real root: u^(p/q) = sign(u)^p·|u|^(p/q)."""
+    def real(e):
+        u, r = e.base, e.exp
+        return (sp.sign(u) if r.p % 2 else sp.Integer(1)) * sp.Abs(u) ** r
+
+    return expr.replace(lambda e: _odd_root(e, x), real)
+
+
+def _real_logs(F, f, x):
+    """ln(u) → ln|u| in the antiderivative F of f where u can be negative while f is real:
+    d/dx ln|u| = u'/u too, so the derivative check still holds and F is real there."""
+    if not F.has(sp.log):
+        return F
+    r = x if x.is_real else sp.Dummy(x.name, real=True)
+    params = _parameters(F, f, x=x)
+
+    def numeric(e):
+        return e.xreplace(params).xreplace({x: r})
+
+    fr = _real_branch(numeric(f), r)
+    real_points = [t for t in _SAMPLES if (v := _at(fr, r, t)) is not None and _is_real(v)]
+
+    def negative_somewhere(u) -> bool:
+        if u.is_nonnegative or isinstance(u, sp.Abs):
+            return False
+        u = numeric(u)
+        for t in real_points:
+            v = _at(u, r, t)
+            if v is not None and _is_real(v) and v.real < 0:
+                return True
+        return False
+
+    new = F.replace(lambda e: isinstance(e, sp.log) and negative_somewhere(e.args[0]),
+                    lambda e: sp.log(sp.Abs(e.args[0])))
+    if new == F or _derivative_check(_real_branch(numeric(new), r), fr, r, real_points, real=False) == "bad":
+        return F
+    return new
+
+
+def _derivative_check(F, f, x, points, real: bool = True) -> str:
+    """'ok' when F' = f (and, with ``real``, F is real) at the points where f is real, 'bad' when
+    not, or 'unknown' when nothing could be tested."""
+    try:
+        dF = sp.diff(F, x)
+    except (TypeError, ValueError, NotImplementedError):
+        return "unknown"
+    tested = 0
+    for t in points:
+        fv = _at(f, x, t)
+        if fv is None or not _is_real(fv):
+            continue
+        Fv = _at(F, x, t)
+        if real and (Fv is None or not _is_real(Fv)):
+            return "bad"
+        dv = _at(dF, x, t)
+        if dv is None:
+            continue
+        if abs(dv - fv) > 1e-8 * max(1.0, abs(fv)):
+            return "bad"
+        tested += 1
+    return "ok" if tested else "unknown"
+
+
+def _check_antiderivative(F, f, x) -> str:
+    """Whether F is a real antiderivative of f (read with real roots) wherever f is real."""
+    if F.has(sp.I, sp.exp_polar, sp.polar_lift) or F.has(sp.Integral):
+        return "bad"
+    if sp.count_ops(F) > 400:
+        return "unknown"
+    r = x if x.is_real else sp.Dummy(x.name, real=True)
+    Fr, fr = _real_branch(F.xreplace({x: r}), r), _real_branch(f.xreplace({x: r}), r)
+    params = _parameters(Fr, fr, x=r)
+    return _derivative_check(Fr.xreplace(params), fr.xreplace(params), r, _SAMPLES)
+
+
+def _realify(node: IntegralStep) -> IntegralStep:
+    """Every node of the tree with ln|u| where sympy wrote ln(u)."""
+    subs = tuple(_realify(s) for s in node.substeps)
+    result = _real_logs(node.result, node.expr, node.wrt) if node.result is not None else None
+    return dataclasses.replace(node, result=result, substeps=subs)
+
+
+def _tidy(F, f, x):
+    """A shorter equal form of F when there is one (ln(2 + 2e^(−x)) − ln(2e^(−x)) → ln(eˣ + 1))."""
+    if not F.has(sp.log) or F.has(sp.Piecewise):
+        return F
+    try:
+        candidate = sp.simplify(sp.logcombine(F, force=True))
+    except (TypeError, ValueError, NotImplementedError):
+        return F
+    def radicals(e):
+        return {p for p in e.atoms(sp.Pow) if not p.exp.is_Integer}
+
+    if sp.count_ops(candidate) >= sp.count_ops(F) or candidate.has(sp.I) or not radicals(candidate) <= radicals(F):
+        return F                       # not shorter, or new roots (√(x − 3) where F had none)
+    difference = [d for t in _SAMPLES if (d := _at(candidate - F, x, t)) is not None]
+    if len(difference) < 3 or any(abs(d - difference[0]) > 1e-9 for d in difference):
+        return F                       # not F + a constant wherever both are defined
+    return candidate if _check_antiderivative(candidate, f, x) == "ok" else F
+
+
+# ---------------------------------------------------------------- the walkthrough
+
+@dataclass(frozen=True)
+class Piece:
+    """∫ from ``left`` to ``right`` = F(right) − F(left), where F at an end is a one-sided limit
+    (``side`` '⁺' or '⁻') at a point where the integrand or F is undefined, or a limit at ±∞."""
+
+    left: sp.Expr
+    right: sp.Expr
+    left_value: sp.Expr
+    right_value: sp.Expr
+    left_side: str | None = None
+    right_side: str | None = None
+
+    @property
+    def value(self):
+        return self.right_value - self.left_value
+
+
+def _infinite(v) -> bool:
+    return v in (sp.oo, -sp.oo)
+
+
+def _label(x, point, side: str | None = None) -> str:
+    """'F(2)', 'lim_{x→∞} F(x)' or 'lim_{x→0⁻} F(x)'."""
+    from .render.text import math_text
+
+    if _infinite(point) or side:
+        arrow = math_text(point) + (side or "")
+        return f"lim_{{{math_text(x)}→{arrow}}} F({math_text(x)})"
+    return f"F({math_text(point)})"
+
+
+def _paren(value, negative: bool = True) -> str:
+    """A value inside F(b) − F(a): bracketed when it is a sum (or negative, for F(a))."""
+    from .render.text import math_text
+
+    text = math_text(value)
+    if value.is_Add or (negative and text.startswith(("−", "-"))):
+        return f"({text})"
+    return text
 
 
 @dataclass(frozen=True)
@@ -81,7 +354,14 @@ class Integral(Walkthrough):
     upper_value: sp.Expr | None
     lower_value: sp.Expr | None
     result: sp.Expr
-    improper: bool = False        # the integrand is undefined somewhere in [a, b]
+    improper: bool = False        # the integrand (or F) is undefined somewhere in [a, b]
+    rewritten: sp.Expr | None = None   # the integrand with activations written out
+    notes: tuple = ()             # Text items about F (ln|u|, pieces, softplus)
+    real_roots: tuple = ()        # Text items: odd roots read as real roots
+    pieces: tuple = ()            # Piece items of an improper integral
+    singular: tuple = ()          # the points of [a, b] where the integrand is undefined
+    jumps: tuple = ()             # the points where only F is undefined
+    direct: bool = False          # F jumps: the value is sympy's definite integral
 
     @property
     def title(self):
@@ -94,33 +374,315 @@ class Integral(Walkthrough):
     def sections(self):
         from .render.text import math_text
 
-        sections = [Section("Antiderivative", (self.steps, Equation("F", self.antiderivative)))]
-        if self.improper:
-            a, b = self.bounds
-            sections.append(Section("Improper integral", (
-                Text(f"The integrand is undefined somewhere in [{sp.sstr(a)}, {sp.sstr(b)}], so F(b) − F(a) "
-                     "is not enough: the integral is the limit at the singularity, and it converges."),
-                Equation("∫", self.result))))
-        elif self.bounds is not None:
-            a, b = self.bounds
-            sections.append(Section("Fundamental theorem: F(b) − F(a)", (
-                Equation(f"F({sp.sstr(b)})", self.upper_value),
-                Equation(f"F({sp.sstr(a)})", self.lower_value),
-                Equation("F(b) − F(a)", self.result, via=f"{math_text(self.upper_value)} − {math_text(self.lower_value)}"),
-            )))
-        else:
+        items = []
+        if self.rewritten is not None:
+            items += [Text("Write the activation functions out in exp and pieces first:"),
+                      Equation(self.expr, self.rewritten, approx=False)]
+        items += [self.steps, Equation("F", self.antiderivative), *self.notes]
+        sections = [Section("Antiderivative", tuple(items))]
+        if self.bounds is None:
             sections.append(Section("Note", (Text("Add any constant C: every F + C has the same derivative."),)))
+            return tuple(sections)
+        a, b = self.bounds
+        x = self.wrt
+        span = _span(a, b)
+        if self.direct:
+            sections.append(Section("Definite integral", (
+                *self.real_roots,
+                Text(f"F is not continuous on {span}, so F(b) − F(a) would be wrong; sympy's definite "
+                     "integration accounts for the jump (checked by numerical integration)."),
+                Equation("∫", self.result))))
+        elif self.improper:
+            def at(points):
+                return ", ".join(f"{math_text(x)} = {math_text(p)}" for p in points)
+
+            items = list(self.real_roots)
+            if self.singular:
+                items.append(Text(f"The integrand is undefined at {at(self.singular)} in {span}, so F(b) − F(a) "
+                                  "is not enough: split the interval there and take one-sided limits of F; the "
+                                  "integral converges because every limit is finite."))
+            if self.jumps:
+                items.append(Text(f"F is undefined at {at(self.jumps)} although the integrand is continuous "
+                                  "there, so split the interval there too and use the one-sided limits of F on "
+                                  "each side."))
+            for p in self.pieces:
+                right, left = _label(x, p.right, p.right_side), _label(x, p.left, p.left_side)
+                items.append(Equation(f"∫ from {math_text(p.left)} to {math_text(p.right)}", p.value,
+                                      via=f"{right} − {left} = {_paren(p.right_value, False)} − "
+                                          f"{_paren(p.left_value)}"))
+            if len(self.pieces) > 1:
+                items.append(Equation("∫", self.result,
+                                      via=" + ".join(_paren(p.value) for p in self.pieces)))
+            title = "Improper integral" if self.singular or any(map(_infinite, self.bounds)) else \
+                "F(b) − F(a), piece by piece"
+            sections.append(Section(title, tuple(items)))
+        else:
+            items = list(self.real_roots)
+            infinite = [("upper", b), ("lower", a)]
+            for which, v in infinite:
+                if _infinite(v):
+                    items.append(Text(f"The {which} bound is {math_text(v)}, so F there means the limit of "
+                                      f"F({math_text(x)}) as {math_text(x)} → {math_text(v)}."))
+            items += [Equation(_label(x, b), self.upper_value),
+                      Equation(_label(x, a), self.lower_value),
+                      Equation("F(b) − F(a)", self.result,
+                               via=f"{_paren(self.upper_value, False)} − {_paren(self.lower_value)}")]
+            sections.append(Section("Fundamental theorem: F(b) − F(a)", tuple(items)))
         return tuple(sections)
 
     @property
     def final(self):
-        label = "∫" if self.bounds is None else f"∫ from {sp.sstr(self.bounds[0])} to {sp.sstr(self.bounds[1])}"
+        from .render.text import math_text
+
+        label = "∫" if self.bounds is None else \
+            f"∫ from {math_text(self.bounds[0])} to {math_text(self.bounds[1])}"
         return (Equation(label, self.result),)
+
+
+# ---------------------------------------------------------------- integrate
+
+def _integrand_form(expr):
+    """The activations written out: σ(x) = 1/(1 + e^(−x)), ReLU as a Piecewise, …"""
+    from .functions import ACTIVATIONS, rewrite_activations
+
+    if not expr.has(*ACTIVATIONS):
+        return expr
+    out = rewrite_activations(expr)
+    out = out.replace(lambda e: isinstance(e, (sp.Max, sp.Min)), lambda e: e.rewrite(sp.Piecewise))
+    return sp.piecewise_fold(out) if out.has(sp.Piecewise) else out
+
+
+def _antiderivative(expr, integrand, x):
+    """The rule tree of a real antiderivative (MathError when sympy's is not real)."""
+    try:
+        tree = _realify(integral_tree(integrand, x))
+    except MathError:
+        raise MathError(f"no closed-form antiderivative of {_text(expr)} was found") from None
+    F = _tidy(tree.result, integrand, x)
+    if F != tree.result:
+        tree = dataclasses.replace(tree, result=F)
+    if _check_antiderivative(tree.result, integrand, x) != "bad":
+        return tree
+    if tree.rule != "sympy":           # the rules gave something wrong or complex: try sympy's own
+        try:
+            alternative = _realify(_sympy_tree(integrand, x))
+        except MathError:
+            alternative = None
+        if alternative is not None and _check_antiderivative(alternative.result, integrand, x) != "bad":
+            return alternative
+    why = "complex-valued" if tree.result.has(sp.I, sp.exp_polar, sp.polar_lift) else \
+        "not a real antiderivative wherever the function is real"
+    raise MathError(f"no real closed-form antiderivative of {_text(expr)} was found: sympy's answer is {why}")
+
+
+def _notes(tree, integrand) -> tuple:
+    """Sentences under F: why ln|u|, how pieces join, where softplus appears."""
+    from .render.text import math_text
+
+    notes = []
+    F = tree.result
+    if F.has(sp.Abs) and any(isinstance(a.args[0], sp.Abs) for a in F.atoms(sp.log)):
+        notes.append(Text("ln|u| rather than ln(u): d/du ln|u| = 1/u for u < 0 as well as for u > 0, so F is "
+                          "a real antiderivative on both sides of u = 0 (ln(u) is not real for u < 0)."))
+    if isinstance(integrand, sp.Piecewise):
+        notes.append(Text("Integrate each piece; the pieces of F are joined with constants that make F "
+                          "continuous, as an antiderivative must be."))
+    for L in F.atoms(sp.log):
+        u = L.args[0]
+        if u.is_Add and len(u.args) == 2 and sp.Integer(1) in u.args:
+            e = next(a for a in u.args if a != 1)
+            if isinstance(e, sp.exp):
+                notes.append(Text(f"{math_text(L)} is softplus({math_text(e.args[0])})."))
+    return tuple(notes)
+
+
+def integrate(expr, wrt=None, bounds=None) -> Integral:
+    """Integrate step by step; with ``bounds=(a, b)`` the definite integral via F(b) − F(a)."""
+    expr = to_expr(expr)
+    x = to_symbol(wrt, expr) if wrt is not None else sole_variable(expr, "integrate")
+    integrand = _integrand_form(expr)
+    rewritten = integrand if integrand != expr else None
+    if bounds is not None:
+        a, b = (to_expr(v) if not isinstance(v, (int, float)) else sp.Rational(repr(v)) for v in bounds)
+        _require_real(expr, _real_branch(integrand, x), x, a, b)
+    try:
+        tree = _antiderivative(expr, integrand, x)
+    except MathError as error:
+        if bounds is None or "closed-form" not in str(error):
+            raise
+        estimate = _numeric(_real_branch(integrand, x), x, [a, b], split=16)
+        if estimate is None or estimate[1] > 1e-6 * max(1.0, abs(estimate[0])):
+            raise
+        raise MathError(f"{error}; numerically the integral is ≈ {_decimal(estimate[0])}") from None
+    F = tree.result
+    notes = _notes(tree, integrand)
+    if bounds is None:
+        return Integral(expr, x, tree, F, None, None, None, F, rewritten=rewritten, notes=notes)
+    return _definite(expr, integrand, x, tree, a, b, rewritten, notes)
+
+
+def _definite(expr, integrand, x, tree, a, b, rewritten, notes) -> Integral:
+    F = tree.result
+    f_real, F_real = _real_branch(integrand, x), _real_branch(F, x)
+    roots = _real_root_note(integrand, F, x, a, b)
+    common = dict(rewritten=rewritten, notes=notes, real_roots=roots)
+    singular = _singular_points(integrand, x, a, b)
+    jumps = [p for p in _singular_points(F, x, a, b, strict=False) if p not in singular]
+    descending = _descending(a, b)
+    breaks = sorted(set(singular) | set(jumps), key=float, reverse=descending)
+    if not breaks:
+        upper, lower = _value_at(F_real, x, b), _value_at(F_real, x, a)
+        result = _simplify(upper - lower)
+        _require_finite(expr, a, b, result, upper, lower)
+        value = Integral(expr, x, tree, F, (a, b), upper, lower, result, **common)
+    else:
+        ends = [a, *breaks, b]
+        inward, outward = ("⁻", "⁺") if descending else ("⁺", "⁻")   # approaching from inside a piece
+        pieces = []
+        for left, right in zip(ends, ends[1:]):
+            if left == right:
+                continue
+            left_side = inward if left in breaks else None
+            right_side = outward if right in breaks else None
+            lv = _limit(F_real, x, left, "+" if left_side == "⁺" else "-") if left_side else \
+                _value_at(F_real, x, left)
+            rv = _limit(F_real, x, right, "+" if right_side == "⁺" else "-") if right_side else \
+                _value_at(F_real, x, right)
+            for v, p, side in ((lv, left, left_side), (rv, right, right_side)):
+                if _complex(v) is None:
+                    raise MathError(f"the integral of {_text(expr)} from {_plain(a)} to {_plain(b)} diverges: "
+                                    f"F({_text(x)}) = {_text(F)} has no finite limit as {_text(x)} → "
+                                    f"{_text(p)}{side or ''}")
+            pieces.append(Piece(left, right, lv, rv, left_side, right_side))
+        result = _simplify(sum((p.value for p in pieces), sp.Integer(0)))
+        upper, lower = pieces[-1].right_value, pieces[0].left_value
+        _require_finite(expr, a, b, result, upper, lower)
+        value = Integral(expr, x, tree, F, (a, b), upper, lower, result, improper=True,
+                         pieces=tuple(pieces), singular=tuple(singular), jumps=tuple(jumps), **common)
+    return _verified(value, f_real, x, [a, *breaks, b])
+
+
+def _span(a, b) -> str:
+    """The interval between the bounds: '[−1, 1]', '[0, ∞)'."""
+    lo, hi = (b, a) if _descending(a, b) else (a, b)
+    return f"{'(' if _infinite(lo) else '['}{_text(lo)}, {_text(hi)}{')' if _infinite(hi) else ']'}"
+
+
+def _descending(a, b) -> bool:
+    """Whether the bounds run downwards (∫ from 2 to 1)."""
+    try:
+        return bool(a.is_number and b.is_number and (a > b) is sp.true)
+    except TypeError:
+        return False
+
+
+def _simplify(value):
+    if value.has(sp.exp, sp.log, sp.erf, sp.Abs, sp.sign, sp.atan, sp.asin, sp.acos) or \
+            (value.is_number and sp.count_ops(value) > 12):
+        simpler = sp.simplify(value)
+        if sp.count_ops(simpler) <= sp.count_ops(value):
+            return simpler
+    return value
+
+
+def _plain(v) -> str:
+    """A bound in an error message: '-1' and '1/2' as typed, '∞', 'π'."""
+    return sp.sstr(v) if v.is_Rational else _text(v)
+
+
+def _decimal(v: float) -> str:
+    from .render.text import value_text
+
+    return value_text(sp.Float(v, 15), approximate=False).lstrip("≈ ")
+
+
+def _require_finite(expr, a, b, result, upper, lower):
+    """A divergent or complex value is an error, never an answer."""
+    if result.has(sp.zoo, sp.nan, sp.AccumBounds) or _infinite(result) or \
+            any(_infinite(v) or v.has(sp.zoo, sp.nan) for v in (upper, lower)):
+        raise MathError(f"the integral of {_text(expr)} from {_plain(a)} to {_plain(b)} diverges")
+    for v in (result, upper, lower):
+        if v.has(sp.AccumBounds):
+            raise MathError(f"the integral of {_text(expr)} from {_plain(a)} to {_plain(b)} diverges: "
+                            "the antiderivative keeps oscillating")
+        c = _complex(v)
+        if v.has(sp.I, sp.exp_polar) or (c is not None and not _is_real(c)):
+            raise MathError(f"the integral of {_text(expr)} from {_text(a)} to {_text(b)} came out complex "
+                            f"({_text(v)}), which is not a real answer")
+
+
+def _require_real(expr, f_real, x, a, b) -> None:
+    """MathError when the integrand (odd roots read as real roots) is not real somewhere in [a, b]."""
+    if not (a.is_number and b.is_number) or expr.free_symbols - {x}:
+        return
+    for t in _interval_points(a, b):
+        v = _at(f_real, x, t)
+        if v is not None and not _is_real(v):
+            raise MathError(f"{_text(expr)} is not a real number at {_text(x)} = {_text(t)}, inside "
+                            f"{_span(a, b)}, so the integral has no real value")
+
+
+def _interval_points(a, b) -> list:
+    if not _infinite(a) and not _infinite(b):
+        return [a + (b - a) * sp.Rational(k, 16) for k in range(17)]
+    steps = [sp.Rational(1, 100), sp.Rational(1, 10), sp.Rational(1, 2), 1, 2, 5, 10, 100]
+    if _infinite(a) and _infinite(b):
+        return [s for t in steps for s in (t, -t)] + [sp.Integer(0)]
+    if _infinite(b):
+        return [a] + [a + t for t in steps]
+    return [b] + [b - t for t in steps]
+
+
+def _real_root_note(integrand, F, x, a, b) -> tuple:
+    """A sentence when an odd root of a negative number is met on [a, b]."""
+    from .render.text import math_text
+
+    powers = sorted({p for e in (integrand, F) for p in e.atoms(sp.Pow) if _odd_root(p, x)},
+                    key=lambda p: (sp.default_sort_key(p.base), p.exp))
+    if not powers or not (a.is_number and b.is_number):
+        return ()
+    points = _interval_points(a, b)
+    bases = []
+    for p in powers:
+        if p.base not in bases and any((v := _at(p.base, x, t)) is not None and _is_real(v) and v.real < 0
+                                       for t in points):
+            bases.append(p.base)
+    if not bases:
+        return ()
+    forms = ", ".join(f"{math_text(p)} = {math_text(_real_branch(p, x).subs(sp.sign(p.base), -1))}"
+                      for p in powers if p.base in bases)
+    where = " and ".join(f"{math_text(u)} < 0" for u in bases)
+    q = min(p.exp.q for p in powers if p.base in bases)
+    return (Text(f"Where {where}, odd roots are taken as real numbers (the real root, as on a calculator: "
+                 f"(−{2 ** q})^(1/{q}) = −2), not sympy's complex principal roots: {forms}; F is evaluated "
+                 "the same way."),)
+
+
+def _singular_points(expr, x, a, b, strict: bool = True) -> list:
+    """The points of [a, b] where ``expr`` is undefined (a finite set); with ``strict`` a larger
+    gap in its domain is an error (the real check has usually caught it first)."""
+    from sympy.calculus.util import continuous_domain
+
+    if not (a.is_number and b.is_number):
+        return []
+    interval = sp.Interval(b, a) if _descending(a, b) else sp.Interval(a, b)
+    try:
+        missing = sp.Complement(interval, continuous_domain(expr, x, interval))
+    except (NotImplementedError, TypeError, ValueError, AttributeError, RecursionError):
+        return []
+    if missing.is_empty:
+        return []
+    if isinstance(missing, sp.FiniteSet):
+        return sorted((p for p in missing if p.is_number and not _infinite(p)), key=float)
+    if strict:
+        raise MathError(f"{_text(expr)} is not defined everywhere on {_text(interval)} "
+                        f"(it is undefined on {_text(missing)}), so the integral has no real value")
+    return []
 
 
 def _value_at(antiderivative, x, bound):
     """F at a bound; a one-sided limit at ±∞ or where F is undefined."""
-    if bound in (sp.oo, -sp.oo):
+    if _infinite(bound):
         return _limit(antiderivative, x, bound)
     value = antiderivative.subs(x, bound)
     if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
@@ -128,45 +690,72 @@ def _value_at(antiderivative, x, bound):
     return value
 
 
-def _limit(antiderivative, x, bound):
+def _limit(antiderivative, x, bound, side="+"):
     try:
-        return sp.limit(antiderivative, x, bound)
+        if _infinite(bound):
+            return sp.limit(antiderivative, x, bound)
+        return sp.limit(antiderivative, x, bound, side)
     except (TypeError, ValueError, NotImplementedError):   # sympy: "Invalid comparison of non-real zoo"
         where = {sp.oo: "∞", -sp.oo: "−∞"}.get(bound, bound)
         raise MathError(f"sympy cannot find the limit of the antiderivative as {x} → {where}; "
                         "the integral may diverge") from None
 
 
-def integrate(expr, wrt=None, bounds=None) -> Integral:
-    """Integrate step by step; with ``bounds=(a, b)`` the definite integral via F(b) − F(a)."""
-    expr = to_expr(expr)
-    x = to_symbol(wrt, expr) if wrt is not None else sole_variable(expr, "integrate")
-    tree = integral_tree(expr, x)
-    F = tree.result
-    if bounds is None:
-        return Integral(expr, x, tree, F, None, None, None, F)
-    a, b = (to_expr(v) if not isinstance(v, (int, float)) else sp.Rational(repr(v)) for v in bounds)
-    if _has_singularity(expr, x, a, b):
-        # F(b) − F(a) is wrong across a singularity: let sympy take the limits (improper integral)
-        result = sp.integrate(expr, (x, a, b))
-        if result.has(sp.zoo, sp.nan, sp.Integral) or result in (sp.oo, -sp.oo):
-            raise MathError(f"the integral of {expr} from {a} to {b} diverges "
-                            "(the function is unbounded inside the interval)")
-        upper, lower = _value_at(F, x, b), _value_at(F, x, a)
-        return Integral(expr, x, tree, F, (a, b), upper, lower, result, improper=True)
-    upper, lower = _value_at(F, x, b), _value_at(F, x, a)
-    result = sp.simplify(upper - lower) if (upper - lower).has(sp.exp, sp.log, sp.erf) else upper - lower
-    if result.has(sp.zoo, sp.nan) or result in (sp.oo, -sp.oo):
-        raise MathError(f"the integral of {expr} from {a} to {b} diverges")
-    return Integral(expr, x, tree, F, (a, b), upper, lower, result)
+# ---------------------------------------------------------------- numerical check
 
+def _numeric(f, x, points, split: int = 1):
+    """∫ f over the consecutive points by mpmath (value, error estimate), or None; ``split``
+    cuts each finite stretch into that many parts (kinks of |x − 1| or ReLU are then at worst
+    inside a short part)."""
+    import mpmath
 
-def _has_singularity(expr, x, a, b) -> bool:
-    """Whether ``expr`` is undefined somewhere in [a, b] (finite parts only)."""
-    from sympy.calculus.util import continuous_domain
-
-    interval = sp.Interval(a, b)
+    if f.free_symbols - {x} or not all(p.is_number for p in points):
+        return None
     try:
-        return continuous_domain(expr, x, interval) != interval
-    except (NotImplementedError, TypeError, ValueError):
-        return False
+        fn = sp.lambdify(x, f, modules="mpmath")
+        ends = [mpmath.inf if p == sp.oo else -mpmath.inf if p == -sp.oo else mpmath.mpf(float(p))
+                for p in points]
+        if split > 1:
+            finer = [ends[0]]
+            for lo, hi in zip(ends, ends[1:]):
+                if mpmath.isinf(lo) or mpmath.isinf(hi):
+                    finer.append(hi)
+                else:
+                    finer += [lo + (hi - lo) * k / split for k in range(1, split + 1)]
+            ends = finer
+        with mpmath.workdps(20):
+            value, error = mpmath.quad(lambda t: fn(t), ends, error=True, maxdegree=8)
+        value, error = complex(value), float(error)
+    except Exception:       # noqa: BLE001 - any failure only means "no numerical check"
+        return None
+    if not (math.isfinite(value.real) and math.isfinite(value.imag)) or not _is_real(value):
+        return None
+    return value.real, error
+
+
+def _verified(value: Integral, f_real, x, points) -> Integral:
+    """The definite integral, compared with numerical integration; when F(b) − F(a) disagrees
+    (F jumps where sympy did not say), sympy's definite integral if that one agrees."""
+    estimate = _numeric(f_real, x, points)
+    exact = _complex(value.result)
+    if estimate is None or exact is None:
+        return value
+    number, error = estimate
+    scale = max(1.0, abs(number))
+    if error > 1e-6 * scale or abs(exact.real - number) <= 1e-7 * scale + 10 * error:
+        return value
+    finer = _numeric(f_real, x, points, split=64)     # a kink the first estimate stepped over?
+    if finer is None or finer[1] > 1e-6 * scale or abs(exact.real - finer[0]) <= 1e-7 * scale + 10 * finer[1]:
+        return value
+    number, error = finer
+    a, b = value.bounds
+    try:
+        direct = _simplify(sp.integrate(f_real, (x, a, b)))
+    except (TypeError, ValueError, NotImplementedError):
+        direct = None
+    c = _complex(direct) if direct is not None and not direct.has(sp.Integral) else None
+    if c is not None and _is_real(c) and not direct.has(sp.I) and abs(c.real - number) <= 1e-7 * scale + 10 * error:
+        return dataclasses.replace(value, result=direct, direct=True, improper=False)
+    raise MathError(f"F(b) − F(a) = {_text(value.result)} for the integral of {_text(value.expr)} from "
+                    f"{_text(a)} to {_text(b)} disagrees with numerical integration (≈ {_decimal(number)}), "
+                    "so no exact value is given")

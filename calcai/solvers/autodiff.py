@@ -19,19 +19,48 @@ def show(expr, values=None) -> str:
 
 # ---------------------------------------------------------------- the expression as a graph
 
-_NAMES = "abcdfghkmnpqrsuvw"
+# Node names: no e (Euler's number), f (the function itself), i, j, l, o, t, x, y, z.
+_NAMES = "abcdghkmnpqrsuvw"
+_OUTPUT_NAMES = ("f", "F", "L", "out", "output")
 
 
 def _leaf(e) -> bool:
     return e.is_Atom or e.is_number
 
 
-def build_graph(expr, taken=()) -> tuple[list, object]:
+def output_name(taken=()) -> str:
+    """The name of the function (the graph's output) in labels such as ∂f/∂x: f, unless a
+    variable is called f."""
+    names = {name_of(t) for t in taken}
+    for name in _OUTPUT_NAMES:
+        if name not in names:
+            return name
+    i = 1
+    while f"f{i}" in names:
+        i += 1
+    return f"f{i}"
+
+
+def _node_names(taken, reserved):
+    """Names for the nodes: letters, then v1, v2, …; never a variable's name nor a reserved one."""
+    used = {name_of(t) for t in taken} | {name_of(r) for r in reserved}
+    for c in _NAMES:
+        if c not in used:
+            yield c
+    i = 1
+    while True:
+        if f"v{i}" not in used:
+            yield f"v{i}"
+        i += 1
+
+
+def build_graph(expr, taken=(), reserved=("f",)) -> tuple[list, object]:
     """The computational graph of ``expr``: a list of (name, local, sub) in evaluation order, where
     ``local`` is the operation on the names of its inputs and ``sub`` the subexpression it computes;
     and the name (or symbol) of the output. The plain symbols of a long sum or product form one
-    node of their own, so (x + y)·(x·y) is a = x + y, b = x·y, c = a·b as written."""
-    letters = [c for c in _NAMES if c not in {name_of(t) for t in taken}]
+    node of their own, so (x + y)·(x·y) is a = x + y, b = x·y, c = a·b as written. No node takes
+    the name of a symbol in ``taken`` (the variables) or in ``reserved`` (the function's name)."""
+    names = _node_names(set(taken) | expr.free_symbols, reserved)
     nodes, memo = [], {}
 
     def visit(e):
@@ -48,8 +77,7 @@ def build_graph(expr, taken=()) -> tuple[list, object]:
             if 2 <= len(leaves) < len(args):
                 args = [a for a in args if not _leaf(a)] + [e.func(*leaves)]
         local = e.func(*(visit(a) for a in args))
-        i = len(nodes)
-        name = sympy.Symbol(letters[i] if i < len(letters) else f"v{i + 1}", real=True)
+        name = sympy.Symbol(next(names), real=True)
         memo[e] = name
         nodes.append((name, local, e))
         return name
@@ -101,13 +129,14 @@ def forward_mode(problem) -> Solution:
     wrt = next((s for s in point if s.name == name_of(wrt)), None)
     if wrt is None:
         raise MathError(f"the point gives no value for {name_of(problem.fields['wrt'])}")
+    fname = output_name(set(point) | expr.free_symbols)
     items = [Text("Each quantity carries a pair (value, derivative). A variable starts as "
                   f"(its value, 1) if it is {pretty_name(wrt.name)}, else (its value, 0); "
-                  "each operation applies its rule to both parts.")]
+                  "each operation applies its rule to both parts." + _renamed(fname))]
     value, slope = dict(point), {s: sympy.Integer(1 if s == wrt else 0) for s in point}
     for s in sorted(point, key=lambda s: s.name):
         items.append(Equation(s, sympy.Tuple(value[s], slope[s])))
-    nodes, out = build_graph(expr, point)
+    nodes, out = build_graph(expr, point, reserved=(fname,))
     for name, local, sub_expr in nodes:
         inputs = [h for h in local.free_symbols if h in value]
         d = {h: sympy.Dummy(f"d{h.name}") for h in inputs}
@@ -121,8 +150,12 @@ def forward_mode(problem) -> Solution:
                               via=f"({show(local, value)}, {show(derivative, known)})"))
     v = sympy.simplify(value[out] if out in value else out)
     dv = sympy.simplify(slope.get(out, sympy.Integer(0)))
-    at = show(point[wrt])
-    final = (Equation(f"f({at})", v), Equation(f"f'({at})" if len(point) == 1 else f"∂f/∂{pretty_name(wrt.name)}", dv))
+    if len(point) == 1:
+        at = show(point[wrt])
+        final = (Equation(f"{fname}({at})", v), Equation(f"{fname}'({at})", dv))
+    else:
+        at = ", ".join(show(point[s]) for s in sorted(point, key=lambda s: s.name))
+        final = (Equation(f"{fname}({at})", v), Equation(f"∂{fname}/∂{pretty_name(wrt.name)}", dv))
     return Solution(problem=problem, title=problem.title or f"Forward-mode derivative of {show(expr)}",
                     sections=(Section("Dual numbers", tuple(items)),),
                     answer={"value": v, "derivative": dv}, final=final)
@@ -136,7 +169,9 @@ def reverse_mode(problem) -> Solution:
     expr = as_sympy(problem.fields["expr"])
     variables = problem_variables(problem, expr)
     point = _point(problem, expr) if problem.fields.get("at") is not None else None
-    nodes, out = build_graph(expr, set(variables) | expr.free_symbols)
+    taken = set(variables) | expr.free_symbols
+    fname = output_name(taken)                  # the function's name in ∂f/∂x; never a node's
+    nodes, out = build_graph(expr, taken, reserved=(fname,))
     full = {name: sub_expr for name, _, sub_expr in nodes}      # name -> the subexpression it computes
     values = dict(point or {})
     forward = [Text("Name every operation in evaluation order:")]
@@ -147,6 +182,11 @@ def reverse_mode(problem) -> Solution:
             values[name] = local.xreplace(values)
             _defined(values[name], show(sub_expr), point)
             forward.append(Equation(name, values[name], via=f"{show(local)} = {show(local, values)}"))
+    o = show(out)
+    if nodes:
+        forward.append(Text(f"The last node is the output: {fname} = {o}.{_renamed(fname)}"))
+    else:
+        forward = [Text(f"{fname} = {o} has no operations to name.")]
 
     adjoint = {out: sympy.Integer(1)}
     users = {}                                              # input -> [(node name, ∂node/∂input)]
@@ -157,15 +197,15 @@ def reverse_mode(problem) -> Solution:
             users.setdefault(h, []).append((name, d))
             adjoint[h] = adjoint.get(h, sympy.Integer(0)) + adjoint[name] * d
             partial_items.append(Equation(f"∂{show(name)}/∂{show(h)}", d))
-    o = show(out)
-    backward = [Text(f"Walk back from the output {o} (∂{o}/∂{o} = 1): the adjoint of a node is the sum, "
-                     "over the nodes that use it, of their adjoint times the local derivative.")]
+    backward = [Text(f"Walk back from the output {o} = {fname} (∂{fname}/∂{o} = 1): the adjoint of a node, "
+                     f"∂{fname}/∂(node), is the sum over the nodes that use it of their adjoint times "
+                     "the local derivative.")]
 
     def chain(h) -> list:
         terms = users.get(h, [])
         if not terms:
             return []
-        symbols = " + ".join(f"∂{o}/∂{show(p)}·∂{show(p)}/∂{show(h)}" if p != out
+        symbols = " + ".join(f"∂{fname}/∂{show(p)}·∂{show(p)}/∂{show(h)}" if p != out
                              else f"∂{o}/∂{show(h)}" for p, _ in terms)
         written = " + ".join(f"{_factor(adjoint[p])}·{_factor(d)}" if p != out else show(d)
                              for p, d in terms)
@@ -177,7 +217,7 @@ def reverse_mode(problem) -> Solution:
         return " = ".join(shown) or None
 
     for name, _, _ in reversed(nodes[:-1]):
-        lhs = f"∂{o}/∂{show(name)}"
+        lhs = f"∂{fname}/∂{show(name)}"
         backward.append(Equation(lhs, adjoint[name], via=working(lhs, chain(name), adjoint[name])))
     gradient = {}
     for v in variables:
@@ -191,8 +231,8 @@ def reverse_mode(problem) -> Solution:
         else:
             steps.append(show(a, values))
             result = sympy.simplify(symbolic.xreplace(point))
-            _defined(result, f"∂f/∂{v.name}", point)
-        lhs = f"∂f/∂{pretty_name(v.name)}"
+            _defined(result, f"∂{fname}/∂{pretty_name(v.name)}", point)
+        lhs = f"∂{fname}/∂{pretty_name(v.name)}"
         backward.append(Equation(lhs, result, via=working(lhs, steps, result)))
         gradient[v.name] = result
     value = expr if point is None else sympy.simplify(expr.xreplace(point))
@@ -200,9 +240,19 @@ def reverse_mode(problem) -> Solution:
     if partial_items:
         sections.append(Section("Local derivatives", tuple(partial_items)))
     sections.append(Section("Backward pass", tuple(backward)))
-    final = (Equation("f", value), *(Equation(f"∂f/∂{pretty_name(k)}", g) for k, g in gradient.items()))
+    final = (Equation(fname, value), *(Equation(f"∂{fname}/∂{pretty_name(k)}", g) for k, g in gradient.items()))
     return Solution(problem=problem, title=problem.title or f"Reverse-mode gradient of {show(expr)}",
                     sections=tuple(sections), answer={"value": value, "gradient": gradient}, final=final)
+
+
+def _renamed(fname: str) -> str:
+    """A sentence when the function cannot be called f (a variable is)."""
+    if fname == "f":
+        return ""
+    clashes = _OUTPUT_NAMES[:_OUTPUT_NAMES.index(fname)] if fname in _OUTPUT_NAMES else _OUTPUT_NAMES
+    names = clashes[0] if len(clashes) == 1 else ", ".join(clashes[:-1]) + " and " + clashes[-1]
+    are = "is one of its variables" if len(clashes) == 1 else "are among its variables"
+    return f" The function is called {fname} here, since {names} {are}."
 
 
 def _factor(expr) -> str:
