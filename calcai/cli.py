@@ -60,20 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--order", type=int, default=1)
     c.add_argument("--at", help="evaluate at a point, e.g. x=0")
 
-    c = command("grad", "gradient of an expression")
-    c.add_argument("expr")
-    c.add_argument("--vars", help="variables in order, e.g. x,y")
-    c.add_argument("--at", help="a point, e.g. x=3,y=4")
-
-    c = command("hessian", "Hessian matrix with eigenvalues and definiteness")
-    c.add_argument("expr")
-    c.add_argument("--vars")
-    c.add_argument("--at")
-
-    c = command("jacobian", "Jacobian of one or more expressions")
-    c.add_argument("exprs", nargs="+")
-    c.add_argument("--vars")
-    c.add_argument("--at")
+    for name, help_text, operand in (("grad", "gradient of an expression", "expr"),
+                                     ("hessian", "Hessian matrix with eigenvalues and definiteness", "expr"),
+                                     ("jacobian", "Jacobian of one or more expressions", "exprs")):
+        c = command(name, help_text)
+        c.add_argument(operand, nargs="+" if operand == "exprs" else None)
+        c.add_argument("--vars", help="variables in order, e.g. x,y")
+        c.add_argument("--at", help="a point, e.g. x=3,y=4")
 
     c = command("taylor", "Taylor polynomial")
     c.add_argument("expr")
