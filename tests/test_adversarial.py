@@ -311,8 +311,11 @@ CASES = [
     Case("integral-no-closed-form", ["integrate", NO_CLOSED_FORM], 3, "calcai: error: gave up after 2 s"),
     Case("yaml-hang", solve(), 3, "p.yaml:2:5: problem slow: gave up after 2 s",
          files={"p.yaml": one(f"kind: critical_points\nexpr: {HUGE_POLY}", "slow")}),
+    # stopped by the memory cap, or on a loaded machine by the time budget first: both exit 3
+    # (the cap itself is tested deterministically in test_runner.py)
     Case("memory-bomb", ["critical", "--timeout", "8", "(x+y+z+w)^1000", "--memory", "250"], 3,
-         "calcai: error: ran out of memory (limit 250 MiB)", budget=8, timeout_option=False),
+         ("calcai: error: ran out of memory (limit 250 MiB)", "calcai: error: gave up after 8 s"),
+         budget=8, timeout_option=False),
 ]
 
 assert len(CASES) >= 60
@@ -360,7 +363,8 @@ def test_adversarial_input(case, tmp_path):
         assert lines[0].startswith("calcai: error: ") and case.says in lines[0], err
         assert lines[2].strip() == "^" and len(lines[1]) <= 2 + 80
     else:
-        assert case.says in err, err
+        alternatives = case.says if isinstance(case.says, tuple) else (case.says,)
+        assert any(says in err for says in alternatives), err
 
 
 def test_a_named_pipe_in_a_folder_is_not_read(tmp_path):
