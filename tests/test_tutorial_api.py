@@ -174,3 +174,27 @@ def test_vector_matrix_gradient_corrects_the_tutorial():
 def test_l2_regularisation():
     d = calcai.derive("(2w - 5)² + 0.1·w²", "w")
     assert d.at({"w": 3}) == sp.Rational(23, 5)
+
+
+@pytest.mark.parametrize("make, answer", [
+    (lambda: calcai.derive("x^3"), "Answer: d/dx [x³] = 3x²"),
+    (lambda: calcai.gradient("x^2+y^2", at={"x": 1, "y": 2}), "Answer: ∇f = [2, 4]"),
+    (lambda: calcai.directional_derivative("x^2+y^2", {"x": 3, "y": 4}, [1, 1]), "Answer: D_v f = 7√2 ≈ 9.899"),
+    (lambda: calcai.total_derivative("x^2+y^2", {"x": "cos(t)", "y": "sin(t)"}, "t"), "Answer: dz/dt = 0"),
+    (lambda: calcai.lagrange("xy", ["x+y=10"]), "Answer: maximum at x = 5, y = 5: f = 25"),
+    (lambda: calcai.integrate("x^2", "x", (0, 2)), "Answer: ∫ from 0 to 2 = 8/3 ≈ 2.667"),
+    (lambda: calcai.hessian("x^2+xy"), "H = ⎡2  1⎤"),
+    (lambda: calcai.critical_points("x^3-3x"), "x = 1: minimum"),
+    (lambda: calcai.taylor("e^x", {"x": 0}, 3), "Answer: T = x³/6 + x²/2 + x + 1"),
+])
+def test_every_result_renders_as_text_rich_latex_and_markdown(make, answer):
+    import io
+
+    from rich.console import Console
+
+    result = make()
+    assert answer in str(result)
+    buffer = io.StringIO()
+    Console(file=buffer, width=100).print(result)
+    assert "Answer" in buffer.getvalue() and "\x1b" not in buffer.getvalue()
+    assert result.to_latex().strip() and result.to_markdown().strip()
