@@ -690,7 +690,11 @@ class Lagrange(Walkthrough):
     def final(self):
         from .evaluate import describe_point
 
-        return (Equation(f"{self.goal}imum at {describe_point(self.point)}: f", self.result),)
+        kind = next((t for (p, _), t in zip(self.candidates, self.types)
+                     if all(p[v] == self.point[v] for v in self.vars)), "")
+        # a finite feasible set (isolated points) has a true optimum; otherwise it is local
+        scope = "" if kind == "isolated" else "local "
+        return (Equation(f"{scope}{self.goal}imum at {describe_point(self.point)}: f", self.result),)
 
 
 def _constrained_type(hess, jac) -> str:

@@ -112,7 +112,7 @@ def test_one_off_commands():
     assert calcai("integrate", "x^2", "--from", "0", "--to", "2").stdout.splitlines()[-1] == \
         "Answer: ∫ from 0 to 2 = 8/3 ≈ 2.667"
     out = calcai("lagrange", "xy", "--subject-to", "x + y = 10", "--max").stdout
-    assert out.splitlines()[-1] == "Answer: maximum at x = 5, y = 5: f = 25"
+    assert out.splitlines()[-1] == "Answer: local maximum at x = 5, y = 5: f = 25"
     out = calcai("critical", "x^3 - 3x^2 + 2").stdout.splitlines()
     assert out[-2:] == ["Answer: x = 0: maximum", "        x = 2: minimum"]
     out = calcai("taylor", "e^x", "--about", "x=0", "--order", "3", "--at", "x=0.1").stdout
