@@ -410,12 +410,9 @@ class Derivation(Walkthrough):
         return evaluate_at(self.result, point)
 
 
-def derivative_label(expr, wrt, order=1) -> str:
-    from .render.text import math_text
-
-    d = "∂" if len(expr.free_symbols) > 1 else "d"
-    power = "" if order == 1 else str(order).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
-    return f"{d}{power}/{d}{math_text(wrt)}{power} [{math_text(expr)}]"
+def derivative_label(expr, wrt, order=1) -> sp.Derivative:
+    """d^n/dx^n [expr], unevaluated: each renderer writes it in its own notation."""
+    return sp.Derivative(expr, (wrt, order), evaluate=False)
 
 
 def _substitute(node, old, new):

@@ -432,11 +432,8 @@ class Integral(Walkthrough):
 
     @property
     def final(self):
-        from .render.text import math_text
-
-        label = "∫" if self.bounds is None else \
-            f"∫ from {math_text(self.bounds[0])} to {math_text(self.bounds[1])}"
-        return (Equation(label, self.result),)
+        span = (self.wrt,) if self.bounds is None else (self.wrt, *self.bounds)
+        return (Equation(sp.Integral(self.expr, span), self.result),)
 
 
 # ---------------------------------------------------------------- integrate

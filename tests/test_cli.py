@@ -110,7 +110,7 @@ def test_code_in_an_expression_is_refused_with_one_line_and_a_caret():
 def test_one_off_commands():
     assert calcai("grad", "x^2 + y^2", "--at", "x=3,y=4").stdout.splitlines()[-1] == "Answer: ∇f = [6, 8]"
     assert calcai("integrate", "x^2", "--from", "0", "--to", "2").stdout.splitlines()[-1] == \
-        "Answer: ∫ from 0 to 2 = 8/3 ≈ 2.667"
+        "Answer: ∫[0, 2] x² dx = 8/3 ≈ 2.667"
     out = calcai("lagrange", "xy", "--subject-to", "x + y = 10", "--max").stdout
     assert out.splitlines()[-1] == "Answer: local maximum at x = 5, y = 5: f = 25"
     out = calcai("critical", "x^3 - 3x^2 + 2").stdout.splitlines()

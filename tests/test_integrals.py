@@ -123,7 +123,7 @@ def test_infinite_bound_is_a_limit_and_negative_values_are_bracketed():
     text = str(r)
     assert "F(b) − F(a) = 0 − (−1) = 1" in text
     assert "oo" not in text and "F(∞)" not in text
-    assert "Answer: ∫ from 0 to ∞ = 1" in text
+    assert "Answer: ∫[0, ∞] x·e^(−x) dx = 1" in text
 
 
 def test_both_bounds_infinite():

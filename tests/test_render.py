@@ -279,7 +279,7 @@ MATH_TEXT_CASES = [
     (1 + 2 * sp.I, "1 + 2i"),
     (sp.oo, "∞"),
     (sp.Symbol("loss") * 2, "2·loss"),
-    (sp.Derivative(x**2 * y, x), "∂/∂x x²y"),
+    (sp.Derivative(x**2 * y, x), "∂/∂x [x²y]"),
     (sp.Eq(x, 2), "x = 2"),
     (x <= 0, "x ≤ 0"),
 ]

@@ -182,7 +182,7 @@ def test_l2_regularisation():
     (lambda: calcai.directional_derivative("x^2+y^2", {"x": 3, "y": 4}, [1, 1]), "Answer: D_v f = 7√2 ≈ 9.899"),
     (lambda: calcai.total_derivative("x^2+y^2", {"x": "cos(t)", "y": "sin(t)"}, "t"), "Answer: dz/dt = 0"),
     (lambda: calcai.lagrange("xy", ["x+y=10"]), "Answer: local maximum at x = 5, y = 5: f = 25"),
-    (lambda: calcai.integrate("x^2", "x", (0, 2)), "Answer: ∫ from 0 to 2 = 8/3 ≈ 2.667"),
+    (lambda: calcai.integrate("x^2", "x", (0, 2)), "Answer: ∫[0, 2] x² dx = 8/3 ≈ 2.667"),
     (lambda: calcai.hessian("x^2+xy"), "H = ⎡2  1⎤"),
     (lambda: calcai.critical_points("x^3-3x"), "x = 1: minimum"),
     (lambda: calcai.taylor("e^x", {"x": 0}, 3), "Answer: T = x³/6 + x²/2 + x + 1"),

@@ -335,7 +335,7 @@ class MathTextPrinter(StrPrinter):
         counts = [(v, int(n)) for v, n in expr.variable_count]
         wrt = tuple(v for v, n in counts for _ in range(n))
         partial = len(expr.expr.free_symbols) > 1 or len({v for v, _ in counts}) > 1
-        return f"{derivative_operator(wrt, partial)} {_operand(self, expr.expr, quotient=True)}"
+        return f"{derivative_operator(wrt, partial)} [{self._print(expr.expr)}]"
 
     def _print_Integral(self, expr):
         body = _operand(self, expr.function)
