@@ -20,7 +20,7 @@ class Limits:
     max_power_digits: int = 1_000         # digits of a number raised to a number
     max_exponent: int = 1_000             # |n| of an integer exponent on a symbolic base
     max_order: int = 20                   # derivative order
-    max_series_order: int = 20            # Taylor order
+    max_series_order: int = 40            # Taylor order
     max_variables: int = 20               # variables in one problem
     max_iterations: int = 100_000         # iterations of a numeric method
     max_samples: int = 1_000_000          # Monte Carlo samples

@@ -3,7 +3,7 @@ f(x) ≈ Σ_{|α| ≤ n} ∂^α f(a)/α! · (x − a)^α."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 from math import factorial
 
@@ -14,15 +14,17 @@ from .differentiation import to_expr
 from .errors import LimitError
 from .evaluate import evaluate_at, point_map
 from .multivariable import resolve_vars
+from .powerseries import NotExpandable, expand
 from .solution import Equation, Section, Table, Text, Walkthrough
 
 
 @dataclass(frozen=True)
 class TaylorTerm:
-    """One term: the derivative ∂^α f, its value at a, and the term it contributes."""
+    """One term: the derivative ∂^α f (None where its formula is too long to show), its value at
+    a, and the term it contributes."""
 
     orders: tuple            # α: how often each variable is differentiated
-    derivative: sp.Expr
+    derivative: sp.Expr | None
     at_centre: sp.Expr
     term: sp.Expr
 
@@ -41,6 +43,7 @@ class Taylor(Walkthrough):
     approximation: sp.Expr | None = None
     exact: sp.Expr | None = None
     error: sp.Expr | None = None
+    method: str = "series"           # how the values at the centre were found: "series" or "derivatives"
 
     @property
     def steps(self):
@@ -59,8 +62,8 @@ class Taylor(Walkthrough):
 
         names = [math_text(v) for v in self.vars]
         rows = tuple((_derivative_name(t.orders, names), t.derivative, t.at_centre, t.term) for t in self.terms)
-        sections = [Section("Derivatives at the centre", (
-            Table(("derivative", "formula", "at the centre", "term"), rows),)),
+        table = (Table(("derivative", "formula", "at the centre", "term"), rows),)
+        sections = [Section("Derivatives at the centre", table + self._notes(names)),
             Section("Polynomial", (Equation("T(x)" if len(self.vars) == 1 else "T", self.centred),))]
         if self.point is not None:
             from .evaluate import describe_point
@@ -72,6 +75,19 @@ class Taylor(Walkthrough):
                 Equation("|f − T| (error)", self.error),
             )))
         return tuple(sections)
+
+    def _notes(self, names) -> tuple:
+        one = len(self.vars) == 1
+        notes = []
+        if self.method == "series":
+            notes.append(Text("At the centre: " + ("k!·aₖ, with aₖ" if one else "α!·a_α, with a_α") +
+                              " the coefficients of the power series of f (series arithmetic)."))
+        missing = [t for t in self.terms if t.derivative is None]
+        if missing:
+            notes.append(Text(f"Formulas from {_derivative_name(missing[0].orders, names)} on are left out: "
+                              "they grow too long to read." if one else
+                              "Formulas are shown up to the second order while they are short."))
+        return tuple(notes)
 
     @property
     def final(self):
@@ -105,11 +121,85 @@ def _derivative_name(orders, names) -> str:
     return f"∂^{total}f/{parts}"
 
 
+FORMULA_CHARS = 80          # a longer derivative formula is left out of the table
+FORMULA_ORDER = 6           # one variable: formulas up to f⁽⁶⁾
+FORMULA_ORDER_SEVERAL = 2   # several variables: the gradient and Hessian entries
+
+
 def taylor(expr, about, order: int, vars=None, at=None) -> Taylor:
     """Taylor polynomial to total degree ``order``; with ``at``: approximation, true value, error."""
     expr = to_expr(expr)
     centre = point_map(about, expr)
     symbols = resolve_vars([expr], vars if vars is not None else list(centre))
+    point = point_map(at, expr) if at is not None else None
+    return taylor_expansion(expr, symbols, centre, order, point)
+
+
+def taylor_expansion(expr, symbols, centre, order, point=None) -> Taylor:
+    """The Taylor polynomial by series arithmetic (calcai.powerseries): exact coefficients a_α in
+    O(n²) operations, ∂^α f(a) = α!·a_α. Where the series engine cannot expand (|x|, ReLU, max,
+    unknown functions, a point where f is not analytic) it is ``taylor_by_derivatives``."""
+    _check(symbols, centre, order)
+    try:
+        coefficients = expand(expr, symbols, centre, order)
+    except NotExpandable:
+        return taylor_by_derivatives(expr, symbols, centre, order, point)
+    formulas = derivative_formulas(expr, symbols, order)
+    terms = []
+    for orders in _multi_indices(len(symbols), order):
+        coeff = coefficients.get(orders, sp.S.Zero)
+        weight = sp.Mul(*(sp.Integer(factorial(k)) for k in orders))
+        powers = sp.Mul(*((s - centre[s]) ** k for s, k in zip(symbols, orders)))
+        terms.append(TaylorTerm(orders, formulas.get(orders), coeff * weight, coeff * powers))
+    return _result(expr, symbols, centre, order, terms, point, "series")
+
+
+def taylor_by_derivatives(expr, symbols, centre, order, point=None) -> Taylor:
+    """The Taylor polynomial from the derivatives ∂^α f, each evaluated at the centre (the slow
+    path: derivatives grow fast with the order)."""
+    _check(symbols, centre, order)
+    terms = []
+    cache = {(0,) * len(symbols): expr}
+    for orders in _multi_indices(len(symbols), order):
+        derivative = _derivative(cache, orders, symbols)
+        value = evaluate_at(derivative, centre)
+        weight = sp.Mul(*(sp.Integer(factorial(k)) for k in orders))
+        powers = sp.Mul(*((s - centre[s]) ** k for s, k in zip(symbols, orders)))
+        terms.append(TaylorTerm(orders, derivative, value, value / weight * powers))
+    shown = derivative_formulas(expr, symbols, order, lambda f, x, orders: cache[orders])
+    terms = [t if t.orders in shown else replace(t, derivative=None) for t in terms]
+    return _result(expr, symbols, centre, order, terms, point, "derivatives")
+
+
+def derivative_formulas(expr, symbols, order, derive=None) -> dict:
+    """``{α: ∂^α f}`` for the first orders (f⁽⁶⁾ for one variable, the Hessian for several), each
+    from the one before (by the derivative engine unless ``derive(f, x, α)`` is given), while its
+    text stays within FORMULA_CHARS; for one variable they stop at the first longer one."""
+    from .differentiation import derive_tree
+    from .render.text import math_text
+
+    derive = derive or (lambda f, x, orders: derive_tree(f, x).result)
+    limit = min(order, FORMULA_ORDER if len(symbols) == 1 else FORMULA_ORDER_SEVERAL)
+    zero = (0,) * len(symbols)
+    if len(math_text(expr)) > FORMULA_CHARS:
+        return {}
+    formulas = {zero: expr}
+    for orders in _multi_indices(len(symbols), limit):
+        if orders == zero:
+            continue
+        i = next(k for k, n in enumerate(orders) if n)
+        lower = orders[:i] + (orders[i] - 1,) + orders[i + 1:]
+        if lower not in formulas:
+            continue
+        formula = derive(formulas[lower], symbols[i], orders)
+        if len(math_text(formula)) <= FORMULA_CHARS:
+            formulas[orders] = formula
+        elif len(symbols) == 1:
+            break
+    return formulas
+
+
+def _check(symbols, centre, order):
     limit = _limits.current().max_series_order
     if not isinstance(order, int) or order < 0:
         raise ValueError("order must be a whole number ≥ 0")
@@ -118,23 +208,23 @@ def taylor(expr, about, order: int, vars=None, at=None) -> Taylor:
     missing = [s for s in symbols if s not in centre]
     if missing:
         raise ValueError(f"the centre gives no value for {', '.join(s.name for s in missing)}")
-    terms = []
-    cache = {(0,) * len(symbols): expr}
-    for orders in sorted((o for o in product(range(order + 1), repeat=len(symbols)) if sum(o) <= order),
-                         key=lambda o: (sum(o), tuple(-k for k in o))):
-        derivative = _derivative(cache, orders, symbols)
-        value = evaluate_at(derivative, centre)
-        weight = sp.Mul(*(sp.Integer(factorial(k)) for k in orders))
-        powers = sp.Mul(*((s - centre[s]) ** k for s, k in zip(symbols, orders)))
-        terms.append(TaylorTerm(orders, derivative, value, value / weight * powers))
+
+
+def _multi_indices(count: int, order: int) -> list:
+    """Every α with |α| ≤ order, by total degree, x before y: (0,0), (1,0), (0,1), (2,0), …"""
+    return sorted((o for o in product(range(order + 1), repeat=count) if sum(o) <= order),
+                  key=lambda o: (sum(o), tuple(-k for k in o)))
+
+
+def _result(expr, symbols, centre, order, terms, point, method) -> Taylor:
     polynomial = sp.Add(*(t.term for t in terms))
-    point = approximation = exact = error = None
-    if at is not None:
-        point = point_map(at, expr)
+    approximation = exact = error = None
+    if point is not None:
         approximation = evaluate_at(polynomial, point)
         exact = evaluate_at(expr, point)
         error = sp.Abs(exact - approximation)
-    return Taylor(expr, symbols, centre, order, tuple(terms), polynomial, point, approximation, exact, error)
+    return Taylor(expr, symbols, centre, order, tuple(terms), polynomial, point, approximation, exact,
+                  error, method)
 
 
 def _derivative(cache: dict, orders: tuple, symbols: tuple):
