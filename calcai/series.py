@@ -1,10 +1,10 @@
-"""Taylor polynomials in one or several variables, built coefficient by coefficient:
-f(x) ≈ Σ_{|α| ≤ n} ∂^α f(a)/α! · (x − a)^α."""
+"""Taylor polynomials in one or several variables: f(x) ≈ Σ_{|α| ≤ n} a_α·(x − a)^α with
+a_α = ∂^α f(a)/α!. The coefficients come from series arithmetic (calcai.powerseries); the
+derivative path, which differentiates k times, remains for what series cannot expand."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from itertools import product
 from math import factorial
 
 import sympy as sp
@@ -138,7 +138,7 @@ def taylor(expr, about, order: int, vars=None, at=None) -> Taylor:
 def taylor_expansion(expr, symbols, centre, order, point=None) -> Taylor:
     """The Taylor polynomial by series arithmetic (calcai.powerseries): exact coefficients a_α in
     O(n²) operations, ∂^α f(a) = α!·a_α. Where the series engine cannot expand (|x|, ReLU, max,
-    unknown functions, a point where f is not analytic) it is ``taylor_by_derivatives``."""
+    unknown functions, a point where f is not analytic) it falls back to ``taylor_by_derivatives``."""
     _check(symbols, centre, order)
     try:
         coefficients = expand(expr, symbols, centre, order)
@@ -212,8 +212,15 @@ def _check(symbols, centre, order):
 
 def _multi_indices(count: int, order: int) -> list:
     """Every α with |α| ≤ order, by total degree, x before y: (0,0), (1,0), (0,1), (2,0), …"""
-    return sorted((o for o in product(range(order + 1), repeat=count) if sum(o) <= order),
-                  key=lambda o: (sum(o), tuple(-k for k in o)))
+    def with_total(total, count):
+        if count == 1:
+            yield (total,)
+            return
+        for first in range(total, -1, -1):
+            for rest in with_total(total - first, count - 1):
+                yield (first,) + rest
+
+    return [alpha for total in range(order + 1) for alpha in with_total(total, count)]
 
 
 def _result(expr, symbols, centre, order, terms, point, method) -> Taylor:
