@@ -233,9 +233,10 @@ class Series:
         """g = g₀ + ∫ f'·w for a known series w: k·g_k = Σ_{j=1}^{k} ḟ_j·w_{k−j}."""
         return self._solve(g0, lambda g, ws, k: ws.append(w.parts[k]))
 
-    def exp(self):
-        """g = e^f: g' = f'·g."""
-        return self._solve(self.ctx.constant_value(self.c0, sp.exp), lambda g, w, k: w.append(g[k]))
+    def exp(self, g0=None):
+        """g = e^f: g' = f'·g (g₀ = e^f₀ unless given)."""
+        g0 = self.ctx.constant_value(self.c0, sp.exp) if g0 is None else g0
+        return self._solve(g0, lambda g, w, k: w.append(g[k]))
 
     def log(self):
         """g = log f for f₀ > 0: f·g' = f', so k·f₀·g_k = k·f_k − Σ_{j=1}^{k−1} ġ_j·f_{k−j}."""
@@ -444,7 +445,9 @@ def _pow(ctx, e, build):
             return build(base) ** int(exponent)
         if exponent.is_Rational:
             return build(base).power(exponent)
-    return (build(exponent) * build(base).log()).exp()
+    b, x = build(base), build(exponent)
+    value = ctx.coefficients.value
+    return (x * b.log()).exp(ctx.coefficients.of(value(b.c0) ** value(x.c0)))     # b₀^x₀, not e^(x₀·log b₀)
 
 
 def expand(expr, symbols, centre, order):
