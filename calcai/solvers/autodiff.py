@@ -12,6 +12,9 @@ from ..numeric import show as _show
 from ..solution import Equation, Section, Solution, Text
 from . import solver
 
+# imported lazily by calcai.evaluate; named so a batch imports it before forking (calcai.solvers.load_kinds)
+ENGINE_MODULES = {"evaluate": ("calcai.differentiation",)}
+
 
 def show(expr, values=None) -> str:
     return _show(expr, values=values, fractions=True)
