@@ -290,8 +290,8 @@ def _preload(tasks) -> None:
 
     from . import solvers
 
-    solvers.load_kinds({problem.kind for problem, _fmt in tasks})
-    for fmt in {fmt for _problem, fmt in tasks}:
+    solvers.load_kinds(dict.fromkeys(problem.kind for problem, _fmt in tasks))
+    for fmt in dict.fromkeys(fmt for _problem, fmt in tasks):
         for name in _RENDER_MODULES.get(fmt, ()):
             importlib.import_module(name)
     if any(problem.expected is not None for problem, _fmt in tasks):

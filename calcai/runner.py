@@ -234,8 +234,11 @@ def _worker_main(fn, tasks, task_fd: int, result_fd: int, memory_mb: int | None,
         try:
             report = _call(fn, tasks[index])
             done += 1
-            retire = (report[0] == "memory" or done >= max_tasks
-                      or _address_space() - start_size > growth_bytes)
+            try:
+                retire = (report[0] == "memory" or done >= max_tasks
+                          or _address_space() - start_size > growth_bytes)
+            except MemoryError:
+                retire = True
             try:
                 data = pickle.dumps((report, retire), protocol=pickle.HIGHEST_PROTOCOL)
             except MemoryError:
@@ -316,6 +319,14 @@ def _killed_by_alarm(status: int | None) -> bool:
     return status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGALRM
 
 
+def _cores() -> int:
+    """The cores this process may run on (fewer than ``os.cpu_count()`` under an affinity mask)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _growth_budget(memory_mb: int | None) -> int:
     if memory_mb is None:
         return 256 * 1024 * 1024
@@ -334,7 +345,7 @@ def run_batch(
     """Yield one :class:`Outcome` per task of ``tasks``, in task order.
 
     ``fn(task)`` runs in a pool of at most ``jobs`` warm worker processes
-    (default ``os.cpu_count()``), each forked from the caller and fed one task
+    (default: the cores this process may use), each forked from the caller and fed one task
     after another.  A task still running ``timeout`` seconds after it started
     is killed with SIGKILL and its worker replaced (``timeout=None``: no
     limit).  ``memory_mb`` caps each worker's address space (``None``: no cap).
@@ -342,7 +353,7 @@ def run_batch(
     kills and reaps all workers.  See the module docstring for the details.
     """
     tasks = list(tasks)
-    jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    jobs = max(1, jobs if jobs is not None else _cores())
     max_tasks = max(1, int(max_tasks))
     growth = _growth_budget(memory_mb)
     workers: dict[int, _Worker] = {}        # keyed by result_fd

@@ -16,7 +16,7 @@ ENGINE_MODULES = {
     "jacobian": ("calcai.multivariable",), "directional_derivative": ("calcai.multivariable",),
     "total_derivative": ("calcai.multivariable",),
     "critical_points": ("calcai.optimize",), "lagrange": ("calcai.optimize",),
-    "taylor": ("calcai.series",), "integral": ("calcai.integrals",),
+    "taylor": ("calcai.series",), "integral": ("calcai.integrals", "sympy.integrals.manualintegrate"),
 }
 
 
