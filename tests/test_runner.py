@@ -393,3 +393,81 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path):
     finally:
         parent.kill()
         parent.wait()
+
+
+# ------------------------------------------------------------------ run_forked: one task, forked early
+
+from calcai import runner  # noqa: E402
+from calcai.runner import run_forked  # noqa: E402
+
+
+def _body(kind, before=0.0):
+    """A run_forked body: ``before`` seconds of "imports", then started(), then ``kind``."""
+    def body(started):
+        time.sleep(before)
+        started()
+        if kind == "pid":
+            return os.getpid()
+        return _dispatch(kind)
+    return body
+
+
+def test_run_forked_returns_the_value_from_a_child():
+    out = run_forked(_body("pid"), timeout=5)
+    assert out.status == "ok" and out.value != os.getpid()
+    assert _no_children_left()
+
+
+def test_run_forked_budget_starts_when_the_body_says_so():
+    # 0.8 s of "imports" do not count against the 0.5 s budget
+    out = run_forked(_body("ok", before=0.8), timeout=0.5)
+    assert out.status == "ok" and out.value == 42
+
+
+@pytest.mark.parametrize("kind, status, needle", [
+    ("forever", "timeout", "gave up after 0.5 s"),
+    ("pow", "timeout", "gave up after 0.5 s"),
+    ("hog", "memory", "ran out of memory (limit 1024 MiB)"),
+    ("raise", "error", "ValueError: bad integrand"),
+    ("exit3", "crashed", "code 3"),
+    ("selfkill", "crashed", "signal 9"),
+    ("unpicklable_value", "error", "pickle"),
+])
+def test_run_forked_reports_every_failure(kind, status, needle):
+    out = run_forked(_body(kind), timeout=0.5, memory_mb=1024)
+    assert out.status == status
+    assert needle in out.message
+    assert _no_children_left()
+
+
+def test_run_forked_error_keeps_the_traceback():
+    out = run_forked(_body("raise"), timeout=5)
+    assert isinstance(out.error, ValueError) and "_dispatch" in out.traceback_text
+
+
+def test_run_forked_stops_a_child_that_hangs_before_it_starts(monkeypatch):
+    monkeypatch.setattr(runner, "STARTUP_ALLOWANCE", 0.5)
+    start = time.monotonic()
+    out = run_forked(_body("ok", before=60), timeout=0.5)
+    assert out.status == "timeout"
+    assert time.monotonic() - start < 5
+    assert _no_children_left()
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def test_run_forked_interrupted_kills_its_child():
+    def interrupt(signum, frame):
+        raise _Interrupt
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        with pytest.raises(_Interrupt):
+            run_forked(_body("forever"), timeout=None)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert _no_children_left()
