@@ -139,13 +139,32 @@ def _main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    from .commands import guarded, run        # data flows one way: cli → commands, never back
-
-    def command() -> int:
+    try:
         _configure_limits(args)
-        return run(args)
+        from .commands import run
 
-    return guarded(command, getattr(args, "debug", False))
+        return run(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("calcai: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as err:  # a user error reaching here has its own exit code
+        from .errors import CalcaiError
+
+        if isinstance(err, CalcaiError):
+            sys.stderr.write(f"calcai: error: {err}\n")
+            return err.exit_code
+        message = " ".join(f"{type(err).__name__}: {err}".split())
+        if getattr(args, "debug", False):
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.write(f"calcai: internal error: {message}. Please report it.\n")
+            return EXIT_INTERNAL
+        sys.stderr.write(f"calcai: internal error: {message}. "
+                         "Please report it; run again with --debug for the traceback.\n")
+        return EXIT_INTERNAL
 
 
 def _configure_limits(args) -> None:

@@ -30,33 +30,6 @@ class Rendered:
     check_rows: list
 
 
-def guarded(command, debug: bool = False) -> int:
-    """Run ``command()`` and return its exit code; an error that reaches here is reported in
-    one line on standard error, with its own exit code (a CalcaiError) or as an internal error
-    (exit 4; ``debug`` adds the traceback)."""
-    try:
-        return command()
-    except KeyboardInterrupt:
-        sys.stderr.write("calcai: interrupted\n")
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
-    except Exception as err:  # a user error reaching here has its own exit code
-        if isinstance(err, CalcaiError):
-            sys.stderr.write(f"calcai: error: {err}\n")
-            return err.exit_code
-        message = " ".join(f"{type(err).__name__}: {err}".split())
-        if debug:
-            import traceback
-
-            traceback.print_exc()
-            sys.stderr.write(f"calcai: internal error: {message}. Please report it.\n")
-            return EXIT_INTERNAL
-        sys.stderr.write(f"calcai: internal error: {message}. "
-                         "Please report it; run again with --debug for the traceback.\n")
-        return EXIT_INTERNAL
-
-
 def run(args) -> int:
     if args.command == "kinds":
         return _kinds(args)
@@ -205,36 +178,32 @@ def _names(text: str | None) -> list | None:
     return None if text is None else [v.strip() for v in text.split(",") if v.strip()]
 
 
-_KIND_OF = {"diff": "derivative", "grad": "gradient", "hessian": "hessian", "jacobian": "jacobian",
-            "taylor": "taylor", "integrate": "integral", "critical": "critical_points", "lagrange": "lagrange"}
-
-
 def _one_off_problem(args) -> dict:
     c = args.command
     if c == "diff":
-        data = {"kind": _KIND_OF[c], "expr": args.expr, "order": args.order}
+        data = {"kind": "derivative", "expr": args.expr, "order": args.order}
         if args.wrt:
             data["wrt"] = args.wrt
         data["at"] = _point_text(args.at, "--at")
     elif c == "grad":
-        data = {"kind": _KIND_OF[c], "expr": args.expr, "vars": _names(args.vars), "at": _point_text(args.at, "--at")}
+        data = {"kind": "gradient", "expr": args.expr, "vars": _names(args.vars), "at": _point_text(args.at, "--at")}
     elif c == "hessian":
-        data = {"kind": _KIND_OF[c], "expr": args.expr, "vars": _names(args.vars), "at": _point_text(args.at, "--at")}
+        data = {"kind": "hessian", "expr": args.expr, "vars": _names(args.vars), "at": _point_text(args.at, "--at")}
     elif c == "jacobian":
-        data = {"kind": _KIND_OF[c], "exprs": list(args.exprs), "vars": _names(args.vars),
+        data = {"kind": "jacobian", "exprs": list(args.exprs), "vars": _names(args.vars),
                 "at": _point_text(args.at, "--at")}
     elif c == "taylor":
-        data = {"kind": _KIND_OF[c], "expr": args.expr, "about": _point_text(args.about, "--about"),
+        data = {"kind": "taylor", "expr": args.expr, "about": _point_text(args.about, "--about"),
                 "order": args.order, "at": _point_text(args.at, "--at")}
     elif c == "integrate":
         if (args.lower is None) != (args.upper is None):
             raise CalcaiError("give both --from and --to for a definite integral, or neither")
-        data = {"kind": _KIND_OF[c], "expr": args.expr, "wrt": args.wrt,
+        data = {"kind": "integral", "expr": args.expr, "wrt": args.wrt,
                 "bounds": None if args.lower is None else [args.lower, args.upper]}
     elif c == "critical":
-        data = {"kind": _KIND_OF[c], "expr": args.expr, "vars": _names(args.vars)}
+        data = {"kind": "critical_points", "expr": args.expr, "vars": _names(args.vars)}
     elif c == "lagrange":
-        data = {"kind": _KIND_OF[c], "objective": args.objective, "constraints": list(args.subject_to),
+        data = {"kind": "lagrange", "objective": args.objective, "constraints": list(args.subject_to),
                 "goal": args.goal or "max", "vars": _names(args.vars)}
     else:  # pragma: no cover - argparse knows the commands
         raise CalcaiError(f"unknown command {c!r}")
@@ -283,46 +252,8 @@ class _Exit(Exception):
 
 
 def _one_off(args) -> int:
-    """One question from the command line. The reading, solving and laying out happen in a
-    child process forked before sympy is imported, under the time and memory budget
-    (calcai.runner.run_forked); it sends back what to print, and this process prints it."""
-    from .runner import run_forked
-
-    lim = limits.current()
-    fmt = _format(args)                 # here: the child's standard output is not the terminal
-    outcome = run_forked(lambda started: _captured(lambda: _one_off_here(args, fmt, started), args.debug),
-                         timeout=lim.timeout, memory_mb=lim.memory_mb)
-    if not outcome.ok:
-        sys.stderr.write(f"calcai: error: {_failure_message(outcome, args.debug)}\n")
-        return _exit_code_of(outcome)
-    code, out, err = outcome.value
-    sys.stderr.write(err)
-    sys.stdout.write(out)
-    return code
-
-
-def _captured(command, debug: bool) -> tuple[int, str, str]:
-    """``guarded(command)`` with what it prints caught: (exit code, stdout text, stderr text)."""
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = out, err
-    try:
-        code = guarded(command, debug)
-    finally:
-        sys.stdout, sys.stderr = saved
-    return code, out.getvalue(), err.getvalue()
-
-
-def _one_off_here(args, fmt: str, started) -> int:
-    """The child's side of _one_off; ``started()`` starts the time budget."""
-    from . import solvers
     from .problems import ProblemFileError, load_problem
-    from .runner import run_inline
 
-    solvers.load_kinds([_KIND_OF[args.command]])
-    for name in _RENDER_MODULES.get(fmt, ()):
-        __import__(name)
-    started()
     try:
         _check_expressions(args)
         problem = load_problem(_one_off_problem(args), file=COMMAND_LINE)
@@ -332,7 +263,8 @@ def _one_off_here(args, fmt: str, started) -> int:
         for line in _error_lines(err):
             sys.stderr.write(f"calcai: error: {_one_line(line)}\n")
         return _error_code(err)
-    outcome = run_inline(_solve_and_render, (problem, fmt), memory_mb=limits.current().memory_mb)
+    fmt = _format(args)
+    outcome = next(_workers([(problem, fmt)], jobs=1))
     if not outcome.ok:
         sys.stderr.write(f"calcai: error: {_failure_message(outcome, args.debug)}\n")
         return _exit_code_of(outcome)

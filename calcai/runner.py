@@ -65,10 +65,9 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-__all__ = ["Outcome", "run_batch", "run_forked", "run_inline"]
+__all__ = ["Outcome", "run_batch", "run_inline"]
 
 MAX_TASKS_PER_WORKER = 200
-STARTUP_ALLOWANCE = 30.0            # run_forked: seconds for imports before the budget starts
 _INDEX = struct.Struct("<q")        # parent → worker: the index of the next task
 _LENGTH = struct.Struct("<Q")       # worker → parent: length of the pickled report that follows
 _ALARM_GRACE = 1.0                  # the worker's own SIGALRM fires this long after the budget
@@ -167,17 +166,15 @@ def _to_outcome(report: tuple, memory_mb: int | None, seconds: float) -> Outcome
                    traceback_text=tb, seconds=seconds)
 
 
-def run_inline(fn: Callable[[Any], Any], task: Any, *, memory_mb: int | None = None) -> Outcome:
-    """Run ``fn(task)`` in the current process (no timeout, no memory cap of its own).
+def run_inline(fn: Callable[[Any], Any], task: Any) -> Outcome:
+    """Run ``fn(task)`` in the current process (no timeout, no memory cap).
 
-    Meant for debugging (prints and breakpoints work) and for the body of
-    :func:`run_forked`, whose caller enforces the limits; ``memory_mb`` only names
-    the cap in the message of a ``"memory"`` outcome.  Returns the same kind of
+    Meant for debugging: prints and breakpoints work.  Returns the same kind of
     :class:`Outcome` as :func:`run_batch` (never ``"timeout"``/``"crashed"``).
     """
     start = time.monotonic()
     report = _call(fn, task)
-    return _to_outcome(report, memory_mb, time.monotonic() - start)
+    return _to_outcome(report, None, time.monotonic() - start)
 
 
 # ------------------------------------------------------------------ worker side
@@ -207,15 +204,6 @@ def _write_all(fd: int, data) -> None:
         view = view[os.write(fd, view):]
 
 
-def _cap_address_space(memory_mb: int | None) -> None:
-    if memory_mb is not None:
-        limit = int(memory_mb) * 1024 * 1024
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
 def _worker_main(fn, tasks, task_fd: int, result_fd: int, memory_mb: int | None,
                  timeout: float | None, max_tasks: int, growth_bytes: int) -> None:
     """Body of a worker: read task indices until end-of-file, answer each with one report."""
@@ -228,7 +216,12 @@ def _worker_main(fn, tasks, task_fd: int, result_fd: int, memory_mb: int | None,
     gc.freeze()   # inherited objects: never traversed by our collections, so never copied by them
     payload = pickle.dumps((("memory",), True))     # prepared before memory gets tight
     memory_report = _LENGTH.pack(len(payload)) + payload
-    _cap_address_space(memory_mb)
+    if memory_mb is not None:
+        limit = int(memory_mb) * 1024 * 1024
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     start_size = _address_space()
     done = 0
     while True:
@@ -512,111 +505,3 @@ def run_batch(
         for worker in list(workers.values()):
             worker.stop()
         workers.clear()
-
-
-# ------------------------------------------------------------------ one task, forked before the imports
-
-def run_forked(body: Callable[[Callable[[], None]], Any], *, timeout: float | None = 10.0,
-               memory_mb: int | None = 2048) -> Outcome:
-    """Run ``body(started)`` in a child process forked *now*; return its :class:`Outcome`.
-
-    For a one-off command: call it before importing sympy, so that the child is a
-    small process that does the heavy imports and the solving itself while this
-    process only supervises.  Nothing big is shared between the two, so nothing
-    is copied on write, and the parent has nothing to tear down.
-
-    The child runs with SIGINT ignored (the parent handles Ctrl-C) and its
-    address space capped at ``memory_mb`` MiB.  ``body`` calls ``started()``
-    when the part under the time budget begins (after its imports): from then on
-    the child is killed with SIGKILL after ``timeout`` seconds (and ends itself
-    by its own alarm a second later if the parent is gone); before that, after
-    ``timeout + STARTUP_ALLOWANCE`` seconds.  ``body``'s return value comes back
-    pickled, as ``value`` of an ``"ok"`` outcome; the statuses are those of
-    :func:`run_batch`.  The child is always reaped, also when this function is
-    interrupted.
-    """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:                                           # the child: never returns
-        try:
-            os.close(reader)
-            _forked_child(body, writer, timeout, memory_mb)
-        finally:
-            os._exit(0)
-    os.close(writer)
-    start = time.monotonic()
-    deadline = None if timeout is None else start + timeout + STARTUP_ALLOWANCE
-    buffer = bytearray()
-    report = None
-    status = None
-    try:
-        while True:
-            wait = None if deadline is None or report is not None else max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select([reader], [], [], wait)
-            if not ready:                                   # the budget ran out
-                os.kill(pid, signal.SIGKILL)
-                _pid, status = os.waitpid(pid, 0)
-                pid = None
-                return Outcome("timeout", message=f"gave up after {_fmt_seconds(timeout)}",
-                               seconds=time.monotonic() - start)
-            data = os.read(reader, _CHUNK)
-            if not data:                                    # the child has ended
-                _pid, status = os.waitpid(pid, 0)
-                pid = None
-                break
-            buffer += data
-            while buffer[:1] == b"S":                       # the budgeted part starts now
-                del buffer[:1]
-                start = time.monotonic()
-                deadline = None if timeout is None else start + timeout
-            if buffer[:1] == b"R" and len(buffer) >= 1 + _LENGTH.size:
-                (length,) = _LENGTH.unpack_from(buffer, 1)
-                if len(buffer) >= 1 + _LENGTH.size + length:
-                    report = bytes(buffer[1 + _LENGTH.size:1 + _LENGTH.size + length])
-    finally:
-        if pid is not None:                                 # interrupted: leave nothing behind
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.waitpid(pid, 0)
-        os.close(reader)
-    seconds = time.monotonic() - start
-    if report is not None:
-        try:
-            return _to_outcome(pickle.loads(report), memory_mb, seconds)
-        except BaseException as exc:  # noqa: BLE001 - a bad payload
-            return Outcome("crashed", seconds=seconds,
-                           message=f"worker result could not be unpickled ({_describe(exc)})")
-    if _killed_by_alarm(status):
-        return Outcome("timeout", message=f"gave up after {_fmt_seconds(timeout)}", seconds=seconds)
-    return Outcome("crashed", message=_crash_message(status), seconds=seconds)
-
-
-def _forked_child(body, writer: int, timeout: float | None, memory_mb: int | None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)
-    payload = pickle.dumps(("memory",))                 # prepared before memory gets tight
-    memory_report = b"R" + _LENGTH.pack(len(payload)) + payload
-    try:
-        _cap_address_space(memory_mb)
-
-        def started() -> None:
-            os.write(writer, b"S")
-            if timeout is not None:
-                signal.setitimer(signal.ITIMER_REAL, timeout + _ALARM_GRACE)
-
-        report = _call(body, started)
-        try:
-            data = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
-        except MemoryError:
-            raise
-        except BaseException as exc:  # noqa: BLE001 - an unpicklable return value
-            err = RuntimeError(f"result could not be pickled: {_describe(exc)}")
-            data = pickle.dumps(("error", err, "".join(traceback.format_exception(exc))))
-        _write_all(writer, b"R" + _LENGTH.pack(len(data)))
-        _write_all(writer, data)
-    except MemoryError:
-        _write_all(writer, memory_report)

@@ -300,39 +300,16 @@ def test_help_loads_neither_sympy_nor_rich_nor_yaml():
     assert not {"sympy", "rich", "yaml", "calcai.commands", "multiprocessing"} & loaded
 
 
-def test_a_one_off_question_is_solved_in_a_child_that_loads_only_its_solver_and_renderer(tmp_path):
-    child_file = tmp_path / "child-modules"
-    parent = _modules_after(
-        "import io, contextlib, sys\n"
-        "from calcai import commands\n"
-        "from calcai.cli import main\n"
-        "real = commands._one_off_here\n"
-        "def spy(*args):\n"
-        "    code = real(*args)\n"
-        f"    open({str(child_file)!r}, 'w').write(' '.join(sorted(sys.modules)))\n"
-        "    return code\n"
-        "commands._one_off_here = spy\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    assert main(['diff', 'x^2', '--format', 'text']) == 0")
-    child = set(child_file.read_text().split())
-    assert "sympy" not in parent and "calcai.parser" not in parent    # the parent only supervises
-    assert {"sympy", "calcai.solvers.symbolic", "calcai.differentiation", "calcai.render.text"} <= child
+def test_a_text_derivative_loads_only_its_solver_and_renderer():
+    loaded = _modules_after("import io, contextlib\nfrom calcai.cli import main\n"
+                            "with contextlib.redirect_stdout(io.StringIO()):\n"
+                            "    assert main(['diff', 'x^2', '--format', 'text']) == 0")
+    assert {"calcai.solvers.symbolic", "calcai.differentiation", "calcai.render.text"} <= loaded
     unneeded = {"rich", "rich.console", "calcai.render.rich_render", "calcai.render.latex", "calcai.render.jsonout",
                 "calcai.render.markdown", "calcai.solvers.networks", "calcai.solvers.optimizers",
                 "calcai.solvers.probability", "calcai.solvers.autodiff", "calcai.integrals", "calcai.series",
                 "calcai.optimize", "calcai.check", "multiprocessing"}
-    assert not unneeded & child
-
-
-def test_every_one_off_command_has_a_kind():
-    from calcai import commands
-    from calcai.cli import build_parser
-    from calcai.kinds import KINDS
-
-    sub = next(a for a in build_parser()._actions if a.dest == "command")
-    one_off = set(sub.choices) - {"solve", "check", "kinds"}
-    assert set(commands._KIND_OF) == one_off
-    assert set(commands._KIND_OF.values()) <= set(KINDS)
+    assert not unneeded & loaded
 
 
 def test_commands_does_not_import_cli_and_exit_codes_live_in_errors():
