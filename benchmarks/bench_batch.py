@@ -7,15 +7,22 @@ The generated file (``generate_problems``) is deterministic: polynomials of degr
 with seeded integer coefficients, derivative orders 1–8, and each expected answer
 computed by ``sympy.diff`` (never typed in). ``--write FILE`` only writes it.
 
-Figures (medians over ``--runs`` fresh processes, default 3):
+Figures (medians over ``--runs`` rounds, default 3; each round runs every command once in a
+fresh process, so a machine busy with other work slows all of them alike):
 
-- baseline ``python -c "import sympy, rich"`` — what any sympy program pays to start;
-- ``calcai check problems/`` and ``calcai check <generated file>``, each as a ratio against
-  that baseline;
-- the same two with ``--jobs 1`` (so the ratio of the two shows what the second core gives);
-- engine time: the sum of the problems' solve times measured in one warm process, in the
-  same run — the part of each figure that the symbolic engine, not process start-up,
-  imports or rendering, is responsible for.
+- baseline ``python -c "import sympy, rich"``: what any sympy program pays to start;
+- ``calcai check`` on all cores and with ``-j 1``, each as a ratio against that baseline;
+- in one process, the way ``-j 1`` would do it without worker processes: the seconds to
+  import calcai and load the problems, and the engine's seconds (the sum of every problem's
+  solve-and-check time, sympy's caches warming as they go);
+- what is left of the ``-j 1`` time: the cost of running in worker processes (forking,
+  copy-on-write, results through pipes), laying out the check rows and printing.
+
+Each figure is given as wall time and as CPU time (user + system, workers included): on a
+machine shared with other work, CPU time moves much less than wall time.
+
+The engine's part is what the symbolic engine's own speed decides; the rest is this
+command's overhead.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -59,31 +67,38 @@ def generate_problems(count: int = COUNT, seed: int = SEED) -> str:
     return "\n".join(lines) + "\n"
 
 
-def median_seconds(cmd, runs: int, ok_codes=(0,)) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        times.append(time.perf_counter() - start)
-        if done.returncode not in ok_codes:
-            raise SystemExit(f"{' '.join(map(str, cmd))} exited {done.returncode}: {done.stderr[-2000:]}")
-    return statistics.median(times)
+def seconds(cmd) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, the process and the workers it reaped) of ``cmd``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, cmd))} exited {done.returncode}: {done.stderr[-2000:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def engine_seconds(paths) -> float:
-    """Sum of solve times of every problem in one warm process (sympy caches as they fill)."""
+def engine_seconds(paths) -> tuple[float, float, float, float]:
+    """In one process, as ``calcai check -j 1`` would do it without worker processes: wall and
+    CPU seconds to import calcai and load the problems, then wall and CPU seconds of the sum of
+    the problems' solve-and-check times."""
     code = (
         "import sys, time\n"
+        "w0, c0 = time.perf_counter(), time.process_time()\n"
         "from calcai.problems import load_many\n"
         "from calcai.solvers import solve\n"
         "problems, _ = load_many(sys.argv[1:])\n"
-        "total = 0.0\n"
+        "w1, c1 = time.perf_counter(), time.process_time()\n"
+        "wall = cpu = 0.0\n"
         "for p in problems:\n"
-        "    t = time.perf_counter(); solve(p); total += time.perf_counter() - t\n"
-        "print(total)\n"
+        "    w, c = time.perf_counter(), time.process_time()\n"
+        "    solve(p)\n"
+        "    wall += time.perf_counter() - w; cpu += time.process_time() - c\n"
+        "print(w1 - w0, c1 - c0, wall, cpu)\n"
     )
     out = subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip())
+    return tuple(map(float, out.stdout.split()))
 
 
 def main(argv=None) -> None:
@@ -98,22 +113,27 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         generated = Path(folder) / "polynomial-derivatives.yaml"
         generated.write_text(generate_problems(), encoding="utf-8")
-        baseline = median_seconds([sys.executable, "-c", "import sympy, rich"], max(args.runs, 5))
-        rows = [
-            ("check problems/", [*calcai, "check", str(PROBLEMS)], [PROBLEMS]),
-            ("check problems/ -j1", [*calcai, "check", "-j", "1", str(PROBLEMS)], [PROBLEMS]),
-            (f"check {COUNT} derivatives", [*calcai, "check", str(generated)], [generated]),
-            (f"check {COUNT} derivatives -j1", [*calcai, "check", "-j", "1", str(generated)], [generated]),
-        ]
-        print(f"machine: {os.cpu_count()} cores; medians of {args.runs} runs\n")
-        label = 'python -c "import sympy, rich"'
-        print(f"{label:34} {baseline:7.2f} s  (baseline)")
-        for name, cmd, paths in rows:
-            wall = median_seconds(cmd, args.runs)
-            engine = engine_seconds(paths) if not name.endswith("-j1") else None
-            extra = f"   engine {engine:5.2f} s (one warm process, serial)" if engine is not None else ""
-            print(f"calcai {name:27} {wall:7.2f} s  ratio {wall / baseline:5.1f}{extra}")
-
+        print(f"machine: {os.cpu_count()} cores; medians of {args.runs} runs, alternating with the baseline\n")
+        for name, paths in (("problems/", [PROBLEMS]), (f"{COUNT} derivatives", [generated])):
+            cmd = [*calcai, "check", *map(str, paths)]
+            rounds = []
+            for _ in range(args.runs):
+                rounds.append((*seconds([sys.executable, "-c", "import sympy, rich"]), *seconds(cmd),
+                               *seconds([*cmd, "-j", "1"]), *engine_seconds(paths)))
+            (base, base_cpu, wall, cpu, wall_j1, cpu_j1, load, load_cpu, engine, engine_cpu) = (
+                statistics.median(column) for column in zip(*rounds))
+            print(f"calcai check {name}{'':25} wall            CPU (user + system)")
+            print(f"  baseline python -c 'import sympy, rich'  {base:6.2f} s           {base_cpu:6.2f} s")
+            print(f"  all cores                                {wall:6.2f} s  ratio {wall / base:4.1f}"
+                  f"  {cpu:6.2f} s")
+            print(f"  -j 1                                     {wall_j1:6.2f} s  ratio {wall_j1 / base:4.1f}"
+                  f"  {cpu_j1:6.2f} s")
+            print(f"  in one process: import and load          {load:6.2f} s           {load_cpu:6.2f} s")
+            print(f"  in one process: engine (solve + check)   {engine:6.2f} s           {engine_cpu:6.2f} s")
+            rest, rest_cpu = wall_j1 - load - engine, cpu_j1 - load_cpu - engine_cpu
+            print(f"  -j 1 rest: workers, layout, printing     {rest:6.2f} s ({rest / wall_j1:4.0%})   "
+                  f"{rest_cpu:6.2f} s ({rest_cpu / cpu_j1:4.0%})")
+            print()
 
 if __name__ == "__main__":
     main()
