@@ -148,7 +148,7 @@ def step_json(node) -> dict:
         "result": to_jsonable(node.result),
         "substeps": [step_json(s) for s in (node.substeps or ())],
     }
-    for extra in ("formula", "u", "inner", "before"):
+    for extra in ("formula", "u", "inner", "expanded", "before"):
         value = getattr(node, extra, None)
         if value is not None:
             data[extra] = value if isinstance(value, str) else to_jsonable(value)

@@ -280,6 +280,9 @@ def step_tex(node, partial: bool = False, digits: int = 4) -> tuple[str, str, st
         def show(e):
             return f"{op} {operand_tex(e, digits)}"
     pieces = [show(node.expr)]
+    expanded = getattr(node, "expanded", None)
+    if expanded is not None:            # the expression rewritten before the rule applies
+        pieces.append(show(expanded))
     before = getattr(node, "before", None)
     if before is not None:              # a rewrite: the result before it was tidied
         pieces.append(latex_math(before, digits))

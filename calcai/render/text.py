@@ -573,6 +573,9 @@ def step_parts(node, partial: bool = False, digits: int = 4) -> tuple[str, str, 
         def show(e):
             return f"{op} {_operand(printer, e, quotient=True)}"
     pieces = [show(node.expr)]
+    expanded = getattr(node, "expanded", None)
+    if expanded is not None:            # the expression rewritten before the rule applies
+        pieces.append(show(expanded))
     if before is not None:              # a rewrite: the result before it was tidied
         pieces.append(math_text(before, digits))
     if node.result is not None:

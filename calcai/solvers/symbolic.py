@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..differentiation import derive, derivative_label
 from ..evaluate import describe_point, evaluate_at
+from ..inputs import resolve_vars, sole_variable
 from ..integrals import integrate
 from ..multivariable import directional_derivative, gradient, hessian, jacobian, total_derivative
 from ..optimize import critical_points, lagrange
@@ -36,7 +37,8 @@ def _at_section(label, expr, point, value) -> Section:
 def solve_derivative(problem):
     """d^n f/dx^n, with its rule tree; evaluated exactly at ``at`` when given."""
     f = problem.fields
-    result = derive(f["expr"], f.get("wrt"), f.get("order", 1))
+    x = f.get("wrt") or sole_variable(f["expr"])
+    result = derive(f["expr"], x, f.get("order", 1))
     if f.get("at") is None:
         return _solution(problem, result, result.result)
     evaluate_at(result.expr, f["at"])          # f must be defined there before f' can be
@@ -57,7 +59,7 @@ def solve_partial(problem):
 def solve_gradient(problem):
     """∇f as a list in vars order; at a point when given."""
     f = problem.fields
-    result = gradient(f["expr"], f.get("vars"), f.get("at"))
+    result = gradient(f["expr"], resolve_vars([f["expr"]], f.get("vars")), f.get("at"))
     answer = list(result.value if result.value is not None else result.result)
     return _solution(problem, result, answer)
 
@@ -66,7 +68,8 @@ def solve_gradient(problem):
 def solve_hessian(problem):
     """H = [∂²f/∂xᵢ∂xⱼ] with eigenvalues and definiteness."""
     f = problem.fields
-    result = hessian(f["expr"], f.get("vars"), f.get("at"))
+    result = hessian(f["expr"], resolve_vars([f["expr"]], f.get("vars")), f.get("at"),
+                     all_steps=f.get("steps") == "all")
     answer = {"matrix": _rows(result.matrix), "definiteness": result.definiteness}
     if result.eigenvalues is not None:
         answer["eigenvalues"] = list(result.eigenvalues)
@@ -77,7 +80,8 @@ def solve_hessian(problem):
 def solve_jacobian(problem):
     """J = [∂fᵢ/∂xⱼ], rows in the order of ``exprs``."""
     f = problem.fields
-    result = jacobian(f["exprs"], f.get("vars"), f.get("at"))
+    exprs = tuple(f["exprs"])
+    result = jacobian(exprs, resolve_vars(exprs, f.get("vars")), f.get("at"), all_steps=f.get("steps") == "all")
     return _solution(problem, result, _rows(result.matrix))
 
 
@@ -85,7 +89,8 @@ def solve_jacobian(problem):
 def solve_directional(problem):
     """D_v f = ∇f · v̂ at the point."""
     f = problem.fields
-    result = directional_derivative(f["expr"], f["at"], f["direction"], f.get("vars"))
+    symbols = resolve_vars([f["expr"]], f.get("vars") if f.get("vars") is not None else list(f["at"]))
+    result = directional_derivative(f["expr"], symbols, f["at"], tuple(f["direction"]))
     return _solution(problem, result, result.result)
 
 
@@ -93,7 +98,7 @@ def solve_directional(problem):
 def solve_total(problem):
     """dz/dt = Σ ∂f/∂xᵢ · dxᵢ/dt."""
     f = problem.fields
-    result = total_derivative(f["expr"], f["substitutions"], f["wrt"], f.get("at"))
+    result = total_derivative(f["expr"], dict(f["substitutions"]), f["wrt"], f.get("at"))
     return _solution(problem, result, result.value if result.value is not None else result.result)
 
 
@@ -101,7 +106,7 @@ def solve_total(problem):
 def solve_critical(problem):
     """Solve ∇f = 0 and classify each point."""
     f = problem.fields
-    result = critical_points(f["expr"], f.get("vars"))
+    result = critical_points(f["expr"], resolve_vars([f["expr"]], f.get("vars")))
     answer = [{"point": _named(c.point), "type": c.type} for c in result.result]
     return _solution(problem, result, answer)
 
@@ -110,7 +115,8 @@ def solve_critical(problem):
 def solve_lagrange(problem):
     """∇f = λ∇g with g = 0; the best candidate by ``goal``."""
     f = problem.fields
-    result = lagrange(f["objective"], f["constraints"], f.get("vars"), f.get("goal", "max"))
+    gs = tuple(f["constraints"])
+    result = lagrange(f["objective"], gs, resolve_vars([f["objective"], *gs], f.get("vars")), f.get("goal", "max"))
     answer = {"point": _named(result.point), "value": result.result,
               "candidates": [{"point": _named({v: p[v] for v in result.vars}), "value": val, "type": kind}
                              for (p, val), kind in zip(result.candidates, result.types)]}
@@ -132,6 +138,7 @@ def solve_taylor(problem):
 def solve_integral(problem):
     """Antiderivative by sympy's rules; definite via F(b) − F(a)."""
     f = problem.fields
-    result = integrate(f["expr"], f.get("wrt"), f.get("bounds"))
+    x = f.get("wrt") or sole_variable(f["expr"], "integrate")
+    result = integrate(f["expr"], x, f.get("bounds"))
     return _solution(problem, result, result.result)
 
