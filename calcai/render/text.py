@@ -37,7 +37,7 @@ import sympy
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-from ..numbers import approx, format_number, is_numeric
+from ..numbers import MAX_EXACT_CHARS, approx, is_numeric, number_parts
 
 # ---------------------------------------------------------------- characters
 
@@ -410,6 +410,26 @@ def _is_matrix(value) -> bool:
     return bool(getattr(value, "is_Matrix", False))
 
 
+def format_number(value, digits: int = 4, approximate: bool = True,
+                  max_exact: int = MAX_EXACT_CHARS) -> str:
+    """A number as a textbook prints it.
+
+    ``300``, ``-6``, ``0.62`` (Rational(31, 50) or 0.1-based float noise), ``8/3 ≈ 2.667``,
+    ``7√2 ≈ 9.899``, ``1.105e-06``, ``1 + 2i``, ``∞``, ``undefined``; an exact form longer
+    than 30 characters gives way to its decimal (``≈ 0.5744``). With ``approximate=False``
+    exact values print without the decimal. Non-numbers fall back to ``math_text``.
+    """
+    exact, dec, is_approx = number_parts(value, digits)
+    if exact is None:
+        return ("≈ " if is_approx else "") + (dec or "")
+    exact_text = math_text(exact, digits=digits).replace("−", "-")
+    if dec is None or not approximate:
+        return exact_text
+    if len(exact_text) > max_exact:
+        return f"≈ {dec}"
+    return f"{exact_text} ≈ {dec}"
+
+
 def value_text(value, digits: int = 4, approximate: bool = True, max_exact: int = 30) -> str:
     """Any answer value on one line: numbers by ``format_number``, expressions by ``math_text``."""
     if value is None:
@@ -712,7 +732,7 @@ def render_text(w, digits: int = 4) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["render_text", "math_text", "value_text", "equation_text", "equation_lines",
+__all__ = ["render_text", "math_text", "format_number", "value_text", "equation_text", "equation_lines",
            "step_line", "step_lines", "step_parts", "walk_steps", "is_step", "is_integral_step",
            "rule_label", "derivative_operator", "table_lines", "check_lines", "item_lines",
            "matrix_lines", "symbol_text", "MathTextPrinter"]
