@@ -498,10 +498,8 @@ def readable(expr):
         if expr.is_Add and coeff not in (1, -1) and rest.is_Add and pulled.count_ops() <= ops:
             return pulled                 # the rule's form, scaled
         candidates = [pulled]
-        if expr.has(sp.Pow):
-            candidates.append(sp.cancel(expr))
-        if expr.is_rational_function():
-            candidates.append(sp.factor(expr))
+        if expr.is_rational_function():   # cancel and factor only where they are cheap and exact
+            candidates += [sp.cancel(expr), sp.factor(expr)]
     best = min(candidates, key=sp.count_ops)      # the first of the shortest
     return best if best.count_ops() <= ops - 2 else expr
 
