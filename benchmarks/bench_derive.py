@@ -27,23 +27,13 @@ MIXED = [
     "asin(x/2)", "log(x)/x^2", "softplus(3x - 1)^2", "x^5*sigmoid(x)", "tan(x^2)", "(x^2 - 1)/(x - 1)",
 ]
 
-CALCAI = """
-import time, calcai
+DERIVE = """
+import time, calcai, sympy
 exprs = [calcai.parse(t) for t in {texts!r}]
 x = sorted(exprs[0].free_symbols, key=str)[0]
 t = time.perf_counter()
 for e in exprs:
-    calcai.derive(e, x)
-print(time.perf_counter() - t)
-"""
-
-SYMPY = """
-import time, sympy, calcai
-exprs = [calcai.parse(t) for t in {texts!r}]
-x = sorted(exprs[0].free_symbols, key=str)[0]
-t = time.perf_counter()
-for e in exprs:
-    sympy.diff(e, x)
+    {call}(e, x)
 print(time.perf_counter() - t)
 """
 
@@ -63,8 +53,8 @@ print(time.perf_counter() - t)
 def figures(runs: int = 3) -> list:
     out = []
     for name, texts in ((f"derive {BIG}", [BIG]), (f"derive, {len(MIXED)} mixed expressions", MIXED)):
-        ours, base = paired(lambda: in_fresh_process(CALCAI.format(texts=texts)),
-                            lambda: in_fresh_process(SYMPY.format(texts=texts)), runs)
+        ours, base = paired(lambda: in_fresh_process(DERIVE.format(texts=texts, call="calcai.derive")),
+                            lambda: in_fresh_process(DERIVE.format(texts=texts, call="sympy.diff")), runs)
         out.append(Figure(name, ours, "sympy.diff", base, "≤ 2×", ours <= 2 * base))
     for n, limit in ((5, None), (10, None), (15, None), (20, 1.0), (80, 3.0)):
         ours, base = paired(
