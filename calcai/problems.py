@@ -15,6 +15,7 @@ them; ``load_problem(dict)`` is the Python API.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -115,12 +116,49 @@ def _check_literals(text: str) -> None:
             raise ParseError(f"the number {m.group(1)!r} has a leading zero", m.start(), text)
 
 
+_STRICT_PARTS = re.compile(r"(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?(?:[eE](-?[0-9]+))?")   # _STRICT_NUMBER
+
+
+def _strict_number(t: str, m=None):
+    """A strict number (``_STRICT_NUMBER``) as the exact sympy number ``parse(t)`` gives.
+
+    A problem file can hold tens of thousands of them (a network's weights), so short ones
+    are built directly as ``Rational(p, q)`` instead of going through the parser, when the
+    limits in force are far from anything such a number could reach; the parser reads the
+    rest (and reports limit errors). tests/test_networks_large.py compares the two readings."""
+    m = m or _STRICT_PARTS.fullmatch(t)
+    if m is None:
+        return parse(t)
+    sign, whole, frac, exp = m.groups()
+    frac = frac or ""
+    e = int(exp) if exp is not None and len(exp) <= 4 else 0 if exp is None else 10 ** 4
+    if len(whole) + len(frac) <= 30 and abs(e) <= 99:
+        lim = _limits.current()
+        if (lim.max_integer_digits >= 30 and lim.max_decimal_exponent >= 99 and lim.max_nesting >= 8
+                and lim.max_expression_nodes >= 8 and lim.max_expression_chars >= 70):
+            import sympy as sp
+
+            p, q = int(whole + frac), 10 ** len(frac)
+            if e >= 0:
+                p *= 10 ** e
+            else:
+                q *= 10 ** -e
+            g = math.gcd(p, q)
+            return _from_coprime(sp)(-(p // g) if sign else p // g, q // g)
+    return parse(t)
+
+
+def _from_coprime(sp):
+    """``Rational.from_coprime_ints`` (sympy ≥ 1.13: no second gcd), else ``Rational``."""
+    return getattr(sp.Rational, "from_coprime_ints", sp.Rational)
+
+
 def read_value(text: str, variables=()):
     """An expected value or answer written as text: a strict number, else a constant
     expression or an expression in ``variables`` (calcai notation). Raises ParseError."""
     t = text.strip()
     if _STRICT_NUMBER.fullmatch(t):
-        return parse(t)
+        return _strict_number(t)
     _check_literals(text)
     return parse(text, variables)
 
@@ -149,8 +187,9 @@ def _number(text: str, *, infinite: bool = False):
     if not t:
         raise _NotANumber()
     try:
-        if _STRICT_NUMBER.fullmatch(t):
-            return parse(t)
+        m = _STRICT_PARTS.fullmatch(t)
+        if m is not None:
+            return _strict_number(t, m)
         _check_literals(t)
         if _looks_numeric(t):                # 1:20, 1-2, 2e, 1.5.2: not a number
             raise _NotANumber()
@@ -566,7 +605,8 @@ def _walk_symbols(value, out: set) -> None:
             _walk_symbols(v, out)
     elif isinstance(value, (list, tuple)):
         for v in value:
-            _walk_symbols(v, out)
+            if not getattr(v, "is_Number", False):      # numbers have no symbols (a network's weights)
+                _walk_symbols(v, out)
 
 
 def problem_symbols(problem: Problem) -> list:
