@@ -716,44 +716,89 @@ def backprop(problem) -> Solution:
 def _numbers(values, what):
     if not isinstance(values, (list, tuple)) or not values:
         raise MathError(f"{what} must be a non-empty list of numbers")
+    if len(values) > WIDE:                      # many numbers: p/q of each, not sympy's evalf
+        return [_float_of(v) if getattr(v, "is_Rational", False) else to_float(v, what) for v in values]
     return [to_float(v, what) for v in values]
 
 
-def softmax_section(z: list, s: list) -> list:
-    """Working for softmax(z) = s: the exponentials, their sum, the probabilities."""
+def vector_item(lhs, values, via=None):
+    """``lhs = via = values`` as a column vector, or a Summary when it has more than WIDE entries."""
+    if len(values) > WIDE:
+        return summarise(lhs, via, values)
+    return Equation(lhs, _vec(_plain_list(values)), via=via)
+
+
+def _exponentials(z):
+    """(e^zᵢ as shown, shifted): e^(zᵢ − max z) when e^z would overflow, else e^zᵢ."""
+    if len(z) > WIDE:
+        np = _numpy()
+        array = np.asarray(z, dtype=float)
+        top = float(array.max())
+        return np.exp(array - top) if top > 700 else np.exp(array), top > 700
     top = max(z)
     shifted = top > 700
-    e = [math.exp(v - top) if shifted else math.exp(v) for v in z]
+    return [math.exp(v - top) if shifted else math.exp(v) for v in z], shifted
+
+
+def _softmax_values(z):
+    """softmax(z) as a list, or as a float64 array when z is wide."""
+    return _np_softmax(_numpy().asarray(z, dtype=float)) if len(z) > WIDE else softmax(z)
+
+
+def softmax_section(z: list, s) -> list:
+    """Working for softmax(z) = s: the exponentials, their sum, the probabilities."""
+    e, shifted = _exponentials(z)
     sym = "zᵢ − max z" if shifted else "zᵢ"
     items = []
     if shifted:
         items.append(Text("The largest logit is subtracted first: softmax(z) = softmax(z − c) for any c, "
                           "and e^z would overflow."))
-    items += [Equation(f"e^({sym})", _vec(e)), Equation("Σⱼ e^(zⱼ)" if not shifted else "Σⱼ e^(zⱼ − max z)",
-                                                        to_sympy(sum(e))),
-              Equation("softmax(z)", _vec(s), via=f"e^({sym}) / Σⱼ e^({sym.replace('ᵢ', 'ⱼ')})")]
+    total = float(e.sum()) if len(z) > WIDE else sum(e)
+    items += [vector_item(f"e^({sym})", e),
+              Equation("Σⱼ e^(zⱼ)" if not shifted else "Σⱼ e^(zⱼ − max z)", to_sympy(total)),
+              vector_item("softmax(z)", s, via=f"e^({sym}) / Σⱼ e^({sym.replace('ᵢ', 'ⱼ')})")]
     return items
+
+
+def _number_list(values):
+    """The answer's numbers: sympy numbers for short lists, Python floats (from numpy) for wide ones."""
+    if hasattr(values, "tolist"):
+        return values.tolist()
+    return [to_sympy(v) for v in values]
 
 
 @solver("softmax")
 def softmax_solver(problem) -> Solution:
     """sᵢ = e^(zᵢ)/Σⱼ e^(zⱼ); Jacobian ∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ)."""
     z = _numbers(problem.fields["logits"], "logits")
-    s = softmax(z)
+    s = _softmax_values(z)
     n = len(z)
-    J = [[s[i] * ((1.0 if i == j else 0.0) - s[j]) for j in range(n)] for i in range(n)]
+    if n > WIDE:
+        np = _numpy()
+        J = s[:, None] * (np.eye(n) - s[None, :])
+        entries = {(i, j): float(J[i, j]) for i, j in [(0, 0), (0, 1)]}
+        answer = {"probabilities": s.tolist(), "jacobian": J.tolist()}
+        jacobian = summarise("J", None, J)
+    else:
+        J = [[s[i] * ((1.0 if i == j else 0.0) - s[j]) for j in range(n)] for i in range(n)]
+        entries = {(i, j): J[i][j] for i, j in [(0, 0), (0, 1)][: 1 if n == 1 else 2]}
+        answer = {"probabilities": [to_sympy(v) for v in s], "jacobian": [[to_sympy(v) for v in r] for r in J]}
+        jacobian = Equation("J", _mat(J))
     items = softmax_section(z, s)
     jac = [Text("The Jacobian is ∂sᵢ/∂zⱼ = sᵢ(1 − sⱼ) on the diagonal and −sᵢ·sⱼ off it; "
                 "each row sums to 0 because the probabilities always sum to 1.")]
-    for i, j in [(0, 0), (0, 1)][: 1 if n == 1 else 2]:
-        via = (f"s{sub(i + 1)}·(1 − s{sub(j + 1)}) = {fmt(s[i], DIGITS)}·(1 − {fmt(s[j], DIGITS)})" if i == j
-               else f"−s{sub(i + 1)}·s{sub(j + 1)} = −{fmt(s[i], DIGITS)}·{fmt(s[j], DIGITS)}")
-        jac.append(Equation(f"∂s{sub(i + 1)}/∂z{sub(j + 1)}", to_sympy(J[i][j]), via=via))
-    jac.append(Equation("J", _mat(J)))
-    answer = {"probabilities": [to_sympy(v) for v in s], "jacobian": [[to_sympy(v) for v in r] for r in J]}
+    for (i, j), value in entries.items():
+        si, sj = float(s[i]), float(s[j])
+        via = (f"s{sub(i + 1)}·(1 − s{sub(j + 1)}) = {fmt(si, DIGITS)}·(1 − {fmt(sj, DIGITS)})" if i == j
+               else f"−s{sub(i + 1)}·s{sub(j + 1)} = −{fmt(si, DIGITS)}·{fmt(sj, DIGITS)}")
+        jac.append(Equation(f"∂s{sub(i + 1)}/∂z{sub(j + 1)}", to_sympy(value), via=via))
+    jac.append(jacobian)
     return Solution(problem=problem, title=problem.title or "Softmax and its Jacobian",
                     sections=(Section("Probabilities", tuple(items)), Section("Jacobian", tuple(jac))),
-                    answer=answer, final=(Equation("softmax(z)", _vec(s)), Equation("J", _mat(J))))
+                    answer=answer, final=(vector_item("softmax(z)", s), jacobian))
+
+
+_SHOWN_TERMS = 4        # terms of −Σ yᵢ·log(ŷᵢ) written out when the logits are wide
 
 
 @solver("cross_entropy")
@@ -770,20 +815,34 @@ def cross_entropy(problem) -> Solution:
         if any(not 0 <= v <= 1 for v in y) or abs(sum(y) - 1) > 1e-9:
             raise MathError(f"target must be a probability distribution (values in [0, 1] summing to 1); "
                             f"its sum is {fmt(sum(y))}")
-        p = softmax(z)
-        top = max(z)
-        lse = top + math.log(sum(math.exp(v - top) for v in z))
-        L = -sum(yi * (zi - lse) for yi, zi in zip(y, z) if yi != 0)
-        grad = [pi - yi for pi, yi in zip(p, y)]
+        p = _softmax_values(z)
+        if len(z) > WIDE:
+            np = _numpy()
+            zs, ys = np.asarray(z, dtype=float), np.asarray(y, dtype=float)
+            top = float(zs.max())
+            lse = top + math.log(float(np.exp(zs - top).sum()))
+            hit = ys != 0
+            L = float(-np.sum(ys[hit] * (zs[hit] - lse)))
+            grad = p - ys
+            terms = [(y[i], float(p[i])) for i in np.flatnonzero(hit)]
+        else:
+            top = max(z)
+            lse = top + math.log(sum(math.exp(v - top) for v in z))
+            L = -sum(yi * (zi - lse) for yi, zi in zip(y, z) if yi != 0)
+            grad = [pi - yi for pi, yi in zip(p, y)]
+            terms = [(yi, pi) for yi, pi in zip(y, p) if yi != 0]
+        limit = _SHOWN_TERMS if len(z) > WIDE else len(terms)
+        shown = " + ".join(f"−{fmt(yi, DIGITS)}·log({fmt(pi, DIGITS)})" for yi, pi in terms[:limit])
+        if len(terms) > limit:
+            shown += f" + … ({len(terms)} terms)"
         items = softmax_section(z, p)
-        items += [Equation("L", to_sympy(L), via="−Σᵢ yᵢ·log(ŷᵢ) = " + " + ".join(
-                      f"−{fmt(yi, DIGITS)}·log({fmt(pi, DIGITS)})" for yi, pi in zip(y, p) if yi != 0)),
-                  Equation("∂L/∂z", _vec(grad), via="ŷ − y")]
-        answer = {"loss": to_sympy(L), "gradient": [to_sympy(v) for v in grad]}
+        items += [Equation("L", to_sympy(L), via="−Σᵢ yᵢ·log(ŷᵢ) = " + shown),
+                  vector_item("∂L/∂z", grad, via="ŷ − y")]
+        answer = {"loss": to_sympy(L) if len(z) <= WIDE else L, "gradient": _number_list(grad)}
         if a is not None:
-            new = [zi - a * gi for zi, gi in zip(z, grad)]
-            items.append(Equation("new z", _vec(new), via="z − α·∂L/∂z"))
-            answer["updated"] = [to_sympy(v) for v in new]
+            new = [zi - a * gi for zi, gi in zip(z, grad)] if len(z) <= WIDE else zs - a * grad
+            items.append(vector_item("new z", new, via="z − α·∂L/∂z"))
+            answer["updated"] = _number_list(new)
         title = "Categorical cross-entropy"
     else:
         z = to_float(f["z"], "z")
@@ -805,7 +864,7 @@ def cross_entropy(problem) -> Solution:
                                   via=f"z − α·∂L/∂z = {fmt(z, DIGITS)} − {fmt(a, DIGITS)}·{factor(grad, DIGITS)}"))
             answer["updated"] = to_sympy(new)
         title = "Binary cross-entropy"
-    final = tuple(Equation(k, v if not isinstance(v, list) else sympy.Matrix(v)) for k, v in answer.items())
+    final = tuple(vector_item(k, v) if isinstance(v, list) else Equation(k, to_sympy(v)) for k, v in answer.items())
     return Solution(problem=problem, title=problem.title or title,
                     sections=(Section("Loss and gradient", tuple(items)),), answer=answer, final=final)
 
@@ -814,6 +873,16 @@ def cross_entropy(problem) -> Solution:
 
 def _conv_terms(values, weights):
     return " + ".join(f"{factor(v, DIGITS)}·{factor(w, DIGITS)}" for v, w in zip(values, weights))
+
+
+def _convolve_numpy(xp, kern, g):
+    """y, ∂L/∂w̃ and ∂L/∂x̃ of a valid cross-correlation of xp with kern, upstream g (float64)."""
+    np = _numpy()
+    xp, kern, g = (np.asarray(v, dtype=float) for v in (xp, kern, g))
+    y = np.correlate(xp, kern, mode="valid")          # yᵢ = Σₖ x̃ᵢ₊ₖ·w̃ₖ
+    dkern = np.correlate(xp, g, mode="valid")         # ∂L/∂w̃ₖ = Σᵢ gᵢ·x̃ᵢ₊ₖ
+    dxp = np.convolve(g, kern, mode="full")           # ∂L/∂x̃ⱼ = Σᵢ gᵢ·w̃ⱼ₋ᵢ
+    return y.tolist(), dkern.tolist(), dxp.tolist()
 
 
 @solver("convolution")
@@ -830,7 +899,11 @@ def convolution(problem) -> Solution:
         if not isinstance(f.get(key), (list, tuple)) or not f[key]:
             raise MathError(f"{key} must be a non-empty list of numbers")
     x_in, w_in, g_in = list(f["input"]), list(f["kernel"]), list(f["upstream"])
-    numbers, exact = plain(x_in + w_in + g_in)
+    wide = max(len(x_in), len(w_in), len(g_in)) > WIDE
+    if wide:                                     # numpy float64: p/q of each number, not evalf
+        numbers, exact = [_float_of(v) for v in x_in + w_in + g_in], False
+    else:
+        numbers, exact = plain(x_in + w_in + g_in)
     x, w, g = numbers[:len(x_in)], numbers[len(x_in):len(x_in) + len(w_in)], numbers[len(x_in) + len(w_in):]
     K, zero = len(w), numbers[0] * 0
     left = (K - 1) // 2 if padding == "same" else 0
@@ -842,28 +915,34 @@ def convolution(problem) -> Solution:
     n_out = len(xp) - K + 1
     if len(g) != n_out:
         raise MathError(f"upstream has {len(g)} values but the output has {n_out}")
-    y = [sum((xp[i + k] * kern[k] for k in range(K)), start=zero) for i in range(n_out)]
-    dkern = [sum((g[i] * xp[i + k] for i in range(n_out)), start=zero) for k in range(K)]
+    if wide:
+        y, dkern, dxp = _convolve_numpy(xp, kern, g)
+    else:
+        y = [sum((xp[i + k] * kern[k] for k in range(K)), start=zero) for i in range(n_out)]
+        dkern = [sum((g[i] * xp[i + k] for i in range(n_out)), start=zero) for k in range(K)]
+        dxp = [sum((g[i] * kern[j - i] for i in range(n_out) if 0 <= j - i < K), start=zero) for j in range(len(xp))]
     dw = dkern if mode == "cross_correlation" else dkern[::-1]
-    dxp = [sum((g[i] * kern[j - i] for i in range(n_out) if 0 <= j - i < K), start=zero) for j in range(len(xp))]
     dx = dxp[left:left + len(x)]
 
     show_all = n_out <= 12
     setup = [Text(f"{'Cross-correlation' if mode == 'cross_correlation' else 'Convolution'} with "
                   f"{padding} padding: yᵢ = Σₖ x̃ᵢ₊ₖ₋₁·w̃ₖ (1-based), where x̃ is the padded input"
                   + (" and w̃ = w." if mode == "cross_correlation" else " and w̃ is the flipped kernel.")),
-             Equation("x", _vec(x)), Equation("w", _vec(w))]
+             vector_item("x", x), vector_item("w", w)]
+    if wide:
+        setup.append(Text("The arithmetic is done in floating point (numpy); vectors with more than "
+                          f"{WIDE} entries are summarised, and the answer holds every value."))
     if padding == "same":
         setup += [Text(f"Same padding adds k − 1 = {K - 1} zeros: {left} on the left and {right} on the right."),
-                  Equation("x̃", _vec(xp))]
+                  vector_item("x̃", xp)]
     if mode == "convolution":
-        setup.append(Equation("w̃", _vec(kern), via="w reversed"))
+        setup.append(vector_item("w̃", kern, via="w reversed"))
     fwd = []
     if show_all:
         for i in range(n_out):
             fwd.append(Equation(f"y{sub(i + 1)}", to_sympy(y[i]), via=_conv_terms(xp[i:i + K], kern)))
-    fwd.append(Equation("y", _vec(y)))
-    back = [Equation("∂L/∂y", _vec(g)),
+    fwd.append(vector_item("y", y))
+    back = [vector_item("∂L/∂y", g),
             Text("Each w̃ₖ multiplies x̃ᵢ₊ₖ₋₁ in every yᵢ, so ∂L/∂w̃ₖ = Σᵢ (∂L/∂yᵢ)·x̃ᵢ₊ₖ₋₁.")]
     if show_all:
         for k in range(K):
@@ -871,17 +950,17 @@ def convolution(problem) -> Solution:
                                  via=_conv_terms(g, xp[k:k + n_out])))
     if mode == "convolution":
         back.append(Text("The kernel was flipped, so ∂L/∂w is ∂L/∂w̃ reversed."))
-    back += [Equation("∂L/∂w", _vec(dw)),
+    back += [vector_item("∂L/∂w", dw),
              Text("Each x̃ⱼ meets w̃ⱼ₋ᵢ₊₁ in yᵢ, so ∂L/∂x̃ⱼ = Σᵢ (∂L/∂yᵢ)·w̃ⱼ₋ᵢ₊₁: the upstream gradient "
                   "fully convolved with the kernel; the padding positions are then dropped."),
-             Equation("∂L/∂x", _vec(dx))]
-    answer = {"output": [to_sympy(v) for v in y], "kernel_gradient": [to_sympy(v) for v in dw],
-              "input_gradient": [to_sympy(v) for v in dx]}
+             vector_item("∂L/∂x", dx)]
+    number_list = list if wide else (lambda values: [to_sympy(v) for v in values])
+    answer = {"output": number_list(y), "kernel_gradient": number_list(dw), "input_gradient": number_list(dx)}
     return Solution(problem=problem, title=problem.title or "1-D convolution and its gradients",
                     sections=(Section("Setup", tuple(setup)), Section("Forward pass", tuple(fwd)),
                               Section("Backward pass", tuple(back))),
                     answer=answer,
-                    final=(Equation("y", _vec(y)), Equation("∂L/∂w", _vec(dw)), Equation("∂L/∂x", _vec(dx))))
+                    final=(vector_item("y", y), vector_item("∂L/∂w", dw), vector_item("∂L/∂x", dx)))
 
 
 # ---------------------------------------------------------------- backpropagation through time
