@@ -875,6 +875,15 @@ def _conv_terms(values, weights):
     return " + ".join(f"{factor(v, DIGITS)}·{factor(w, DIGITS)}" for v, w in zip(values, weights))
 
 
+def _convolve_python(xp, kern, g):
+    """y, ∂L/∂w̃ and ∂L/∂x̃ on plain numbers (exact Fractions stay exact)."""
+    K, n_out, zero = len(kern), len(g), xp[0] * 0
+    y = [sum((xp[i + k] * kern[k] for k in range(K)), start=zero) for i in range(n_out)]
+    dkern = [sum((g[i] * xp[i + k] for i in range(n_out)), start=zero) for k in range(K)]
+    dxp = [sum((g[i] * kern[j - i] for i in range(n_out) if 0 <= j - i < K), start=zero) for j in range(len(xp))]
+    return y, dkern, dxp
+
+
 def _convolve_numpy(xp, kern, g):
     """y, ∂L/∂w̃ and ∂L/∂x̃ of a valid cross-correlation of xp with kern, upstream g (float64)."""
     np = _numpy()
@@ -915,12 +924,7 @@ def convolution(problem) -> Solution:
     n_out = len(xp) - K + 1
     if len(g) != n_out:
         raise MathError(f"upstream has {len(g)} values but the output has {n_out}")
-    if wide:
-        y, dkern, dxp = _convolve_numpy(xp, kern, g)
-    else:
-        y = [sum((xp[i + k] * kern[k] for k in range(K)), start=zero) for i in range(n_out)]
-        dkern = [sum((g[i] * xp[i + k] for i in range(n_out)), start=zero) for k in range(K)]
-        dxp = [sum((g[i] * kern[j - i] for i in range(n_out) if 0 <= j - i < K), start=zero) for j in range(len(xp))]
+    y, dkern, dxp = (_convolve_numpy if wide else _convolve_python)(xp, kern, g)
     dw = dkern if mode == "cross_correlation" else dkern[::-1]
     dx = dxp[left:left + len(x)]
 
