@@ -480,6 +480,21 @@ def test_plain_decimals_respect_lowered_limits():
         limits.reset()
 
 
+def test_a_bad_number_in_a_long_row_is_reported_like_in_a_short_one():
+    from calcai.problems import ProblemFileError, loads
+
+    row = ", ".join(["0.5"] * 11 + ["0.5.1"])
+    text = (f"problems:\n  - id: p\n    kind: backprop\n    layers:\n      - {{weights: [[{row}]], activation: linear}}\n"
+            f"    input: [{', '.join(['1'] * 12)}]\n    target: 1\n    loss: squared_error\n    learning_rate: 0.1\n")
+    with pytest.raises(ProblemFileError) as info:
+        loads(text, "F")
+    column = text.splitlines()[4].index("0.5.1") + 1
+    assert str(info.value) == f"F:5:{column}: problem p: field 'layers[0].weights[0][11]' must be a number, not '0.5.1'"
+    good = loads(text.replace("0.5.1", "-2.5e-3"), "F")[0]
+    assert good.fields["layers"][0]["weights"][0][11] == R(-1, 400)
+    assert good.positions["layers[0].weights[0][11]"] == (5, column)
+
+
 def test_a_network_file_reads_the_same_numbers_as_the_parser():
     (p,) = load(DATA / "network-4-8-3.yaml")[:1]
     first = p.fields["layers"][0]["weights"]
