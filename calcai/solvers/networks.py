@@ -196,7 +196,7 @@ def _np_softmax(z):
 @dataclass
 class Layer:
     k: int
-    W: list                  # rows × columns, plain numbers (a float64 array with numpy)
+    W: list                  # rows × columns, plain numbers (floats for the numpy engine)
     b: list | None
     act: Activation | str
     weight_shape: str        # "scalar", "row", "column" or "matrix": how the weights were written
