@@ -11,8 +11,11 @@ into a temporary folder. Every figure is the median wall time of fresh processes
 - ``calcai solve net.yaml --format text > out.txt``.
 
 The calcai answer is compared with the numpy baseline's (largest difference printed).
+``--compare PYTHON`` also times another installation of calcai (e.g. a virtualenv with an
+older version: ``--compare /tmp/old-venv/bin/python``) in the same run. Every process runs
+in the temporary folder, so ``-m calcai`` never picks up a source tree from the current folder.
 
-Run: python benchmarks/bench_network.py [--runs N] [--sizes 64,128,128,10] [--keep DIR]
+Run: python benchmarks/bench_network.py [--runs N] [--sizes 64,128,128,10] [--keep DIR] [--compare PYTHON]
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -97,16 +101,20 @@ def numpy_baseline(path: str) -> dict:
 
 # ---------------------------------------------------------------- timing
 
-def median_seconds(cmd, runs: int, stdout_path: str | None = None) -> float:
-    times = []
+def median_seconds(commands: dict, runs: int, cwd: str) -> dict:
+    """{name: median wall seconds} of fresh processes; ``commands`` maps a name to
+    (argv, stdout path or None). The commands take turns, run after run, so that a change in
+    the machine's load falls on all of them alike."""
+    times: dict = {name: [] for name in commands}
     for _ in range(runs):
-        out = open(stdout_path, "w") if stdout_path else subprocess.DEVNULL
-        start = time.perf_counter()
-        subprocess.run(cmd, stdout=out, stderr=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - start)
-        if stdout_path:
-            out.close()
-    return statistics.median(times)
+        for name, (argv, stdout_path) in commands.items():
+            out = open(stdout_path, "w") if stdout_path else subprocess.DEVNULL
+            start = time.perf_counter()
+            subprocess.run(argv, stdout=out, stderr=subprocess.DEVNULL, check=True, cwd=cwd)
+            times[name].append(time.perf_counter() - start)
+            if stdout_path:
+                out.close()
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def _largest_difference(a, b) -> float:
@@ -124,6 +132,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--keep", help="write the problem and outputs into this folder")
+    parser.add_argument("--compare", metavar="PYTHON", help="also time calcai as installed for this interpreter")
     parser.add_argument("--numpy-baseline", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.numpy_baseline:
@@ -136,13 +145,19 @@ def main() -> None:
     with open(net, "w", encoding="utf-8") as f:
         f.write(network_yaml(sizes))
     py = sys.executable
-    calcai = [py, "-m", "calcai", "solve", net]
     out_json, out_text, out_np = (os.path.join(folder, n) for n in ("out.json", "out.txt", "numpy.json"))
 
-    deps = median_seconds([py, "-c", "import sympy, rich"], args.runs)
-    plain = median_seconds([py, __file__, "--numpy-baseline", net], args.runs, out_np)
-    as_json = median_seconds([*calcai, "--format", "json"], args.runs, out_json)
-    as_text = median_seconds([*calcai, "--format", "text"], args.runs, out_text)
+    def solve(python, fmt, path):
+        return [python, "-m", "calcai", "solve", net, "--format", fmt], path
+
+    commands = {"deps": ([py, "-c", "import sympy, rich"], None),
+                "plain": ([py, os.path.abspath(__file__), "--numpy-baseline", net], out_np),
+                ("calcai", "json"): solve(py, "json", out_json), ("calcai", "text"): solve(py, "text", out_text)}
+    if args.compare:
+        for fmt in ("json", "text"):
+            commands[("--compare", fmt)] = solve(args.compare, fmt, os.path.join(folder, f"other.{fmt}"))
+    seconds = median_seconds(commands, args.runs, folder)
+    deps, plain = seconds["deps"], seconds["plain"]
 
     answer = json.load(open(out_json, encoding="utf-8"))[0]["answer"]
     reference = json.load(open(out_np, encoding="utf-8"))
@@ -150,17 +165,18 @@ def main() -> None:
     n_params = sum(sizes[k] * sizes[k - 1] + sizes[k] for k in range(1, len(sizes)))
     print(f"MLP {'-'.join(map(str, sizes))}: {n_params} parameters, problem file "
           f"{os.path.getsize(net) / 1e3:.0f} kB; median of {args.runs} fresh processes")
-    print(f"  python -c 'import sympy, rich'    {deps:6.3f} s   (baseline 1)")
-    print(f"  plain numpy forward/backward      {plain:6.3f} s   (baseline 2)")
-    for name, seconds, path in (("json", as_json, out_json), ("text", as_text, out_text)):
-        print(f"  calcai solve --format {name:5s}      {seconds:6.3f} s   "
-              f"{seconds / deps:5.2f}x baseline 1, {seconds / plain:5.2f}x baseline 2, "
+    print(f"  python -c 'import sympy, rich'              {deps:6.3f} s   (baseline 1)")
+    print(f"  plain numpy forward/backward                {plain:6.3f} s   (baseline 2)")
+    for key in [k for k in commands if isinstance(k, tuple) and k[0] == "--compare"] + [("calcai", "json"),
+                                                                                         ("calcai", "text")]:
+        name, fmt = key
+        path = commands[key][1]
+        print(f"  {name:9s} solve --format {fmt:5s}          {seconds[key]:6.3f} s   "
+              f"{seconds[key] / deps:5.2f}x baseline 1, {seconds[key] / plain:5.2f}x baseline 2, "
               f"output {os.path.getsize(path) / 1e6:.2f} MB")
-    print(f"  largest difference from numpy: {diff:.3g}")
+    print(f"  largest difference of calcai's answer from numpy's: {diff:.3g}")
     if not args.keep:
-        for path in (net, out_json, out_text, out_np):
-            os.remove(path)
-        os.rmdir(folder)
+        shutil.rmtree(folder)
 
 
 if __name__ == "__main__":

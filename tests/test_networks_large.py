@@ -375,6 +375,20 @@ def test_4_8_3_walkthrough_is_unchanged(fmt):
     assert result.stdout == (DATA / f"network-4-8-3.{fmt}.out").read_text(encoding="utf-8")
 
 
+def test_the_api_leaves_the_environment_alone():
+    code = ("import os, sys\n"
+            "from calcai.problems import load\nfrom calcai.solvers import solve\n"
+            "sys.path.insert(0, 'benchmarks')\nfrom bench_network import network_yaml\n"
+            "from calcai.problems import loads\n"
+            "solution = solve(loads(network_yaml((20, 12, 3)))[0])\n"
+            "print('numpy' in sys.modules, os.environ.get('OPENBLAS_NUM_THREADS'))\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "None"]      # only CLI worker processes ask for one BLAS thread
+
+
 def test_small_problems_never_import_numpy():
     code = ("import sys\n"
             "from calcai.problems import load\nfrom calcai.solvers import solve\n"
