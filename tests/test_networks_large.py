@@ -30,7 +30,7 @@ from calcai.errors import MathError
 from calcai.parser import parse
 from calcai.problem import Problem, Tolerance
 from calcai.problems import _STRICT_NUMBER, _strict_number, load, read_number
-from calcai.render.jsonout import item_json, solution_json
+from calcai.render.jsonout import item_json
 from calcai.render.latex import summary_tex
 from calcai.render.text import item_lines, render_text
 from calcai.solution import Equation, Summary
