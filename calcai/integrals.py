@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .differentiation import sole_variable, to_expr, to_symbol
 from .errors import MathError
 from .solution import Equation, Section, Text, Walkthrough
 
@@ -493,14 +492,12 @@ def _notes(tree, integrand) -> tuple:
     return tuple(notes)
 
 
-def integrate(expr, wrt=None, bounds=None) -> Integral:
+def integrate(expr, x, bounds=None) -> Integral:
     """Integrate step by step; with ``bounds=(a, b)`` the definite integral via F(b) − F(a)."""
-    expr = to_expr(expr)
-    x = to_symbol(wrt, expr) if wrt is not None else sole_variable(expr, "integrate")
     integrand = _integrand_form(expr)
     rewritten = integrand if integrand != expr else None
     if bounds is not None:
-        a, b = (to_expr(v) if not isinstance(v, (int, float)) else sp.Rational(repr(v)) for v in bounds)
+        a, b = bounds
         _require_real(expr, _real_branch(integrand, x), x, a, b)
     try:
         tree = _antiderivative(expr, integrand, x)

@@ -10,10 +10,9 @@ from math import factorial
 import sympy as sp
 
 from . import limits as _limits
-from .differentiation import to_expr
 from .errors import LimitError
-from .evaluate import evaluate_at, point_map
-from .multivariable import resolve_vars
+from .evaluate import evaluate_at
+from .inputs import point_map, resolve_vars, to_expr
 from .solution import Equation, Section, Table, Text, Walkthrough
 
 

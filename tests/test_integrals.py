@@ -11,7 +11,8 @@ import sympy as sp
 import calcai
 from calcai import integrals
 from calcai.errors import MathError
-from calcai.integrals import IntegralStep, integrate
+from calcai import integrate
+from calcai.integrals import IntegralStep
 from calcai.solution import Equation, Text
 
 x = sp.Symbol("x", real=True)

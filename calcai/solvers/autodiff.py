@@ -6,14 +6,12 @@ from __future__ import annotations
 import sympy
 
 from ..errors import MathError
-from ..evaluate import as_sympy, evaluate_at
+from ..evaluate import evaluate_at
+from ..inputs import as_sympy
 from ..numeric import name_of, pretty_name, problem_variables, symbols_for
 from ..numeric import show as _show
 from ..solution import Equation, Section, Solution, Text
 from . import solver
-
-# imported lazily by calcai.evaluate; named so a batch imports it before forking (calcai.solvers.load_kinds)
-ENGINE_MODULES = {"evaluate": ("calcai.differentiation",)}
 
 
 def show(expr, values=None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..inputs import resolve_vars, sole_variable
 from ..solution import Equation, Section, Solution, Text
 from . import solver
 
@@ -49,7 +50,8 @@ def solve_derivative(problem):
     from ..evaluate import evaluate_at
 
     f = problem.fields
-    result = derive(f["expr"], f.get("wrt"), f.get("order", 1))
+    x = f.get("wrt") or sole_variable(f["expr"])
+    result = derive(f["expr"], x, f.get("order", 1))
     if f.get("at") is None:
         return _solution(problem, result, result.result)
     evaluate_at(result.expr, f["at"])          # f must be defined there before f' can be
@@ -72,7 +74,7 @@ def solve_gradient(problem):
     from ..multivariable import gradient
 
     f = problem.fields
-    result = gradient(f["expr"], f.get("vars"), f.get("at"))
+    result = gradient(f["expr"], resolve_vars([f["expr"]], f.get("vars")), f.get("at"))
     answer = list(result.value if result.value is not None else result.result)
     return _solution(problem, result, answer)
 
@@ -83,7 +85,8 @@ def solve_hessian(problem):
     from ..multivariable import hessian
 
     f = problem.fields
-    result = hessian(f["expr"], f.get("vars"), f.get("at"))
+    result = hessian(f["expr"], resolve_vars([f["expr"]], f.get("vars")), f.get("at"),
+                     all_steps=f.get("steps") == "all")
     answer = {"matrix": _rows(result.matrix), "definiteness": result.definiteness}
     if result.eigenvalues is not None:
         answer["eigenvalues"] = list(result.eigenvalues)
@@ -96,7 +99,8 @@ def solve_jacobian(problem):
     from ..multivariable import jacobian
 
     f = problem.fields
-    result = jacobian(f["exprs"], f.get("vars"), f.get("at"))
+    exprs = tuple(f["exprs"])
+    result = jacobian(exprs, resolve_vars(exprs, f.get("vars")), f.get("at"), all_steps=f.get("steps") == "all")
     return _solution(problem, result, _rows(result.matrix))
 
 
@@ -106,7 +110,8 @@ def solve_directional(problem):
     from ..multivariable import directional_derivative
 
     f = problem.fields
-    result = directional_derivative(f["expr"], f["at"], f["direction"], f.get("vars"))
+    symbols = resolve_vars([f["expr"]], f.get("vars") if f.get("vars") is not None else list(f["at"]))
+    result = directional_derivative(f["expr"], symbols, f["at"], tuple(f["direction"]))
     return _solution(problem, result, result.result)
 
 
@@ -116,7 +121,7 @@ def solve_total(problem):
     from ..multivariable import total_derivative
 
     f = problem.fields
-    result = total_derivative(f["expr"], f["substitutions"], f["wrt"], f.get("at"))
+    result = total_derivative(f["expr"], dict(f["substitutions"]), f["wrt"], f.get("at"))
     return _solution(problem, result, result.value if result.value is not None else result.result)
 
 
@@ -126,7 +131,7 @@ def solve_critical(problem):
     from ..optimize import critical_points
 
     f = problem.fields
-    result = critical_points(f["expr"], f.get("vars"))
+    result = critical_points(f["expr"], resolve_vars([f["expr"]], f.get("vars")))
     answer = [{"point": _named(c.point), "type": c.type} for c in result.result]
     return _solution(problem, result, answer)
 
@@ -137,7 +142,8 @@ def solve_lagrange(problem):
     from ..optimize import lagrange
 
     f = problem.fields
-    result = lagrange(f["objective"], f["constraints"], f.get("vars"), f.get("goal", "max"))
+    gs = tuple(f["constraints"])
+    result = lagrange(f["objective"], gs, resolve_vars([f["objective"], *gs], f.get("vars")), f.get("goal", "max"))
     answer = {"point": _named(result.point), "value": result.result,
               "candidates": [{"point": _named({v: p[v] for v in result.vars}), "value": val, "type": kind}
                              for (p, val), kind in zip(result.candidates, result.types)]}
@@ -163,6 +169,7 @@ def solve_integral(problem):
     from ..integrals import integrate
 
     f = problem.fields
-    result = integrate(f["expr"], f.get("wrt"), f.get("bounds"))
+    x = f.get("wrt") or sole_variable(f["expr"], "integrate")
+    result = integrate(f["expr"], x, f.get("bounds"))
     return _solution(problem, result, result.result)
 
