@@ -205,7 +205,7 @@ def _write_all(fd: int, data) -> None:
 
 
 def _worker_main(fn, tasks, task_fd: int, result_fd: int, memory_mb: int | None,
-                 timeout: float | None, max_tasks: int, growth_bytes: int) -> None:
+                 timeout: float | None, max_tasks: int, growth_bytes: int, init=None) -> None:
     """Body of a worker: read task indices until end-of-file, answer each with one report."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGALRM, signal.SIG_DFL)      # the kernel ends us, even inside C code
@@ -216,6 +216,8 @@ def _worker_main(fn, tasks, task_fd: int, result_fd: int, memory_mb: int | None,
     gc.freeze()   # inherited objects: never traversed by our collections, so never copied by them
     payload = pickle.dumps((("memory",), True))     # prepared before memory gets tight
     memory_report = _LENGTH.pack(len(payload)) + payload
+    if init is not None:
+        init()
     if memory_mb is not None:
         limit = int(memory_mb) * 1024 * 1024
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -341,6 +343,7 @@ def run_batch(
     memory_mb: int | None = 2048,
     jobs: int | None = None,
     max_tasks: int = MAX_TASKS_PER_WORKER,
+    init: Callable[[], None] | None = None,
 ) -> Iterator[Outcome]:
     """Yield one :class:`Outcome` per task of ``tasks``, in task order.
 
@@ -349,8 +352,10 @@ def run_batch(
     after another.  A task still running ``timeout`` seconds after it started
     is killed with SIGKILL and its worker replaced (``timeout=None``: no
     limit).  ``memory_mb`` caps each worker's address space (``None``: no cap).
-    A worker serves at most ``max_tasks`` tasks.  Stopping the iteration early
-    kills and reaps all workers.  See the module docstring for the details.
+    A worker serves at most ``max_tasks`` tasks.  ``init()``, if given, runs in
+    each worker before its first task (an exception there ends the worker, and
+    its task is reported as crashed).  Stopping the iteration early kills and
+    reaps all workers.  See the module docstring for the details.
     """
     tasks = list(tasks)
     jobs = max(1, jobs if jobs is not None else _cores())
@@ -380,7 +385,7 @@ def run_batch(
                         os.close(fd)
                 os.close(task_w)
                 os.close(result_r)
-                _worker_main(fn, tasks, task_r, result_w, memory_mb, timeout, max_tasks, growth)
+                _worker_main(fn, tasks, task_r, result_w, memory_mb, timeout, max_tasks, growth, init)
             except BaseException:  # noqa: BLE001 - nothing may escape into the parent's code
                 code = 70
             finally:

@@ -247,10 +247,10 @@ def test_a_failing_task_mid_batch_replaces_its_worker_and_the_batch_goes_on(bad,
 
 
 def test_each_task_has_its_own_budget_from_when_it_starts():
-    # four tasks of 0.3 s on one worker: 1.2 s in all, but each within its own 1 s budget
-    outs = list(run_batch(_sleep_then_return, [(0.3, i) for i in range(4)], jobs=1, timeout=1.0))
-    assert [o.status for o in outs] == ["ok"] * 4
-    assert all(o.seconds >= 0.3 for o in outs)
+    # five tasks of 0.4 s on one worker: 2 s in all, but each within its own 1.5 s budget
+    outs = list(run_batch(_sleep_then_return, [(0.4, i) for i in range(5)], jobs=1, timeout=1.5))
+    assert [o.status for o in outs] == ["ok"] * 5
+    assert all(o.seconds >= 0.4 for o in outs)
 
 
 def test_timeouts_in_the_middle_of_a_parallel_batch():
@@ -260,6 +260,26 @@ def test_timeouts_in_the_middle_of_a_parallel_batch():
     assert [o.status for o in outs] == ["ok", "timeout", "ok", "timeout", "ok", "ok"]
     assert time.monotonic() - start < 3.0        # killed at the budget, not run to the end
     assert _no_children_left()
+
+
+def _set_state():
+    _STATE.append("init")
+
+
+def test_init_runs_once_in_every_worker_before_its_tasks():
+    outs = list(run_batch(_remember, ["a", "b", "c"], jobs=1, timeout=5, init=_set_state, max_tasks=2))
+    assert [o.value[1] for o in outs] == [["init", "a"], ["init", "a", "b"], ["init", "c"]]
+    assert _STATE == []
+
+
+def _exit5():
+    os._exit(5)
+
+
+def test_a_failing_init_reports_the_task_as_crashed():
+    outs = list(run_batch(_dispatch, ["ok", "ok"], jobs=1, timeout=5, init=_exit5))
+    assert [o.status for o in outs] == ["crashed", "crashed"]
+    assert "code 5" in outs[0].message
 
 
 def test_a_worker_retires_after_max_tasks():
