@@ -7,7 +7,9 @@ its baseline run alternately so that a machine busy with other work slows both a
 
 - ``calcai --help`` / ``--version`` against ``python -c pass`` (target: at most +50 ms);
 - one-off commands on textbook-sized input, and ``calcai solve`` of a one-problem file,
-  against ``python -c "import sympy, rich"`` (target: ratio at most 1.3).
+  against ``python -c "import sympy, rich"`` (target: ratio at most 1.3). The ratio of CPU
+  times (user + system, workers included) is printed beside it: on a machine shared with
+  other work it moves less than wall time.
 
 Then, for each one-off command, where its time goes, measured inside one fresh process
 (median of N): importing sympy, importing calcai's modules that the command needs,
@@ -24,6 +26,7 @@ measured; ``python -m compileall calcai`` gives the other.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -72,27 +75,37 @@ print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
 """
 
 
-def timed(cmd) -> float:
+def timed(cmd) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, the process and the workers it reaped)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def paired(cmd, baseline, runs: int) -> tuple[float, float]:
-    """Medians of ``cmd`` and ``baseline``, run alternately ``runs`` times each."""
+def paired(cmd, baseline, runs: int) -> tuple[float, float, float, float]:
+    """Medians of wall and CPU time of ``cmd`` and ``baseline``, run alternately ``runs`` times
+    each: (cmd wall, baseline wall, cmd CPU, baseline CPU)."""
     timed(cmd)                      # warm the file cache
     a, b = [], []
     for _ in range(runs):
         b.append(timed(baseline))
         a.append(timed(cmd))
-    return statistics.median(a), statistics.median(b)
+    return (statistics.median(w for w, _ in a), statistics.median(w for w, _ in b),
+            statistics.median(c for _, c in a), statistics.median(c for _, c in b))
 
 
-def breakdown(argv, runs: int) -> list[float]:
+def breakdown(cmd, argv, runs: int) -> list[float]:
+    """Medians of the pieces (see PROBE) and, last, of the command's wall time minus their sum:
+    the probe and the command run alternately."""
     rows = []
     for _ in range(runs):
         out = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=True)
-        rows.append([float(v) for v in out.stdout.split()])
+        parts = [float(v) for v in out.stdout.split()]
+        wall, _cpu = timed(cmd)
+        rows.append(parts + [wall - sum(parts)])
     return [statistics.median(col) for col in zip(*rows)]
 
 
@@ -101,42 +114,38 @@ def main(argv=None) -> None:
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args(argv)
     py = sys.executable
-    calcai = [py, "-m", "calcai"]
+    program = [py, "-m", "calcai"]
     empty = [py, "-c", "pass"]
     sympy_rich = [py, "-c", "import sympy, rich"]
 
     import importlib.util
 
-    import calcai.cli
+    from calcai import cli
 
-    cached = Path(importlib.util.cache_from_source(calcai.cli.__file__)).exists()
+    cached = Path(importlib.util.cache_from_source(cli.__file__)).exists()
     print(f"medians of {args.runs} fresh processes, each alternating with its baseline; calcai's bytecode "
           + ("cached" if cached else "NOT cached (compiled from source at every start)") + "\n")
-    for name, cmd in (("--help", [*calcai, "--help"]), ("--version", [*calcai, "--version"])):
-        t, base = paired(cmd, empty, args.runs)
+    for name, cmd in (("--help", [*program, "--help"]), ("--version", [*program, "--version"])):
+        t, base, _cpu, _cpu_base = paired(cmd, empty, args.runs)
         print(f"calcai {name:38} {t * 1000:7.1f} ms   python -c pass {base * 1000:6.1f} ms   "
               f"extra {1000 * (t - base):+6.1f} ms")
     print()
-    timings = {}
     with tempfile.TemporaryDirectory() as folder:
         one = Path(folder) / "one.yaml"
         one.write_text(ONE_PROBLEM, encoding="utf-8")
-        commands = [(" ".join(a), [*calcai, *a]) for a in ONE_OFF]
-        commands.append(("solve <one derivative problem>", [*calcai, "solve", str(one)]))
+        commands = [(" ".join(a), [*program, *a]) for a in ONE_OFF]
+        commands.append(("solve <one derivative problem>", [*program, "solve", str(one)]))
         for name, cmd in commands:
-            t, base = paired(cmd, sympy_rich, args.runs)
-            timings[name] = t
+            t, base, cpu, cpu_base = paired(cmd, sympy_rich, args.runs)
             print(f"calcai {name:38} {t * 1000:7.1f} ms   import sympy, rich {base * 1000:6.1f} ms   "
-                  f"ratio {t / base:5.2f}")
+                  f"ratio {t / base:5.2f}   (CPU time ratio {cpu / cpu_base:5.2f})")
     print("\nwhere the time goes (ms, medians inside one fresh process):")
     print(f"  {'command':36} {'sympy+rich':>10} {'calcai imp':>10} {'validate':>9} {'engine':>8} "
           f"{'render':>7} {'rest':>6}")
     for argv_ in ONE_OFF:
         name = " ".join(argv_)
-        parts = breakdown(argv_, max(3, args.runs // 2))
-        rest = timings[name] - sum(parts)
-        print(f"  {name:36} " + " ".join(f"{1000 * p:{w}.1f}" for p, w in zip(parts, (10, 10, 9, 8, 7)))
-              + f" {1000 * rest:6.1f}")
+        parts = breakdown([*program, *argv_], argv_, args.runs)
+        print(f"  {name:36} " + " ".join(f"{1000 * p:{w}.1f}" for p, w in zip(parts, (10, 10, 9, 8, 7, 6))))
 
 
 if __name__ == "__main__":
