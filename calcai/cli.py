@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument(operand, nargs="+" if operand == "exprs" else None)
         c.add_argument("--vars", help="variables in order, e.g. x,y")
         c.add_argument("--at", help="a point, e.g. x=3,y=4")
+        if name != "grad":
+            c.add_argument("--steps", choices=("auto", "all"), default="auto",
+                           help="all: every entry's rule tree (auto: summarised past 6 variables)")
 
     c = command("taylor", "Taylor polynomial")
     c.add_argument("expr")

@@ -188,9 +188,10 @@ def _one_off_problem(args) -> dict:
     elif c == "grad":
         data = {"kind": "gradient", "expr": args.expr, "vars": _names(args.vars), "at": _point_text(args.at, "--at")}
     elif c == "hessian":
-        data = {"kind": "hessian", "expr": args.expr, "vars": _names(args.vars), "at": _point_text(args.at, "--at")}
+        data = {"kind": "hessian", "expr": args.expr, "vars": _names(args.vars), "at": _point_text(args.at, "--at"),
+                "steps": args.steps}
     elif c == "jacobian":
-        data = {"kind": "jacobian", "exprs": list(args.exprs), "vars": _names(args.vars),
+        data = {"kind": "jacobian", "exprs": list(args.exprs), "vars": _names(args.vars), "steps": args.steps,
                 "at": _point_text(args.at, "--at")}
     elif c == "taylor":
         data = {"kind": "taylor", "expr": args.expr, "about": _point_text(args.about, "--about"),

@@ -1,6 +1,7 @@
 """Hessians and Jacobians at size: the fast matrix agrees with sympy's, summarised walkthroughs
 past six variables, any entry's tree on request, exact inertia and decimal eigenvalues."""
 
+import json
 import random
 from fractions import Fraction
 
@@ -160,3 +161,16 @@ def test_large_jacobian_is_summarised_and_correct():
     assert "48 of the 64 entries are 0." in text
     for node in walk(j.steps[0]):
         assert sp.simplify(node.result - sp.diff(node.expr, node.wrt)) == 0
+
+
+def test_cli_hessian_steps_all_shows_every_entry():
+    from test_cli import calcai as run
+
+    f = " + ".join(f"x{i}^4" for i in range(1, 8)) + " + x1*x2"
+    summarised = run("hessian", f, "--format", "json")
+    full = run("hessian", f, "--steps", "all", "--format", "json")
+    assert summarised.returncode == full.returncode == 0
+    trees = lambda out: sum(1 for s in json.loads(out)["steps"] for i in s["items"] if i.get("type") == "step")  # noqa: E731
+    assert trees(full.stdout) == 7 + 28
+    assert trees(summarised.stdout) < trees(full.stdout)
+    assert json.loads(full.stdout)["answer"] == json.loads(summarised.stdout)["answer"]

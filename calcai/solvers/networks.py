@@ -11,8 +11,6 @@ and their walkthrough summarises wide vectors and matrices (``Summary``).
 from __future__ import annotations
 
 import math
-import os
-import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
@@ -138,15 +136,9 @@ SUMMARY_ROWS, SUMMARY_COLS = 3, 6     # rows and columns of a summarised matrix 
 
 
 def _numpy():
-    """numpy, imported on first use: only networks at scale need it.
-
-    In a worker process (the CLI solves each problem in a forked child, calcai.runner) OpenBLAS
-    is asked for a single thread unless told otherwise: the products here are a few hundred
-    wide at most, and starting its threads costs a short-lived process about 0.1 s."""
-    if "numpy" not in sys.modules:
-        mp = sys.modules.get("multiprocessing")
-        if mp is not None and mp.parent_process() is not None:
-            os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    """numpy, imported on first use: only networks at scale need it. (The CLI's workers ask
+    OpenBLAS for one thread before any task, calcai.commands: the products here are a few
+    hundred wide at most, and starting its threads costs a short-lived process about 0.1 s.)"""
     import numpy
 
     return numpy
