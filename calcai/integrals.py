@@ -37,6 +37,7 @@ class IntegralStep:
     substeps: tuple = ()
     u: sp.Expr | None = None          # a substitution's new variable …
     inner: sp.Expr | None = None      # … and what it stands for (u = cos(x))
+    expanded: sp.Expr | None = None   # the integrand rewritten (its partial fractions)
 
 
 # ---------------------------------------------------------------- sympy's rule tree
@@ -98,17 +99,23 @@ def _convert(rule, integrand=None) -> IntegralStep:
     """Turn a (pruned) manualintegrate Rule and its nested rules into IntegralStep nodes.
     ``integrand`` overrides the rule's own: sympy sometimes records the integrand of the parent
     in a ConstantTimesRule's substep (∫ x/(x² − 1) dx = ln(x² − 1)) where it integrates ``other``."""
-    from sympy.integrals.manualintegrate import ConstantTimesRule, URule
+    from sympy.integrals.manualintegrate import ConstantTimesRule, CyclicPartsRule, URule
+
+    from .integral_rules import PartialFractionsRule
 
     if isinstance(rule, ConstantTimesRule):
         subs = (_convert(rule.substep, rule.other),)
+    elif isinstance(rule, CyclicPartsRule):      # its parts steps have no second integral: show ∫ dv = v
+        subs = tuple(_convert(p.v_step, p.dv) for p in rule.parts_rules)
     else:
         subs = tuple(_convert(r) for r in _sub_rules(rule))
-    u = inner = None
+    u = inner = expanded = None
     if isinstance(rule, URule):
         u, inner = rule.u_var, rule.u_func
+    if isinstance(rule, PartialFractionsRule):
+        expanded = rule.rewritten
     expr = rule.integrand if integrand is None else integrand
-    return IntegralStep(_rule_name(rule), expr, rule.variable, rule.eval(), subs, u, inner)
+    return IntegralStep(_rule_name(rule), expr, rule.variable, rule.eval(), subs, u, inner, expanded)
 
 
 def _sympy_tree(expr, x) -> IntegralStep:
@@ -119,13 +126,26 @@ def _sympy_tree(expr, x) -> IntegralStep:
 
 
 def integral_tree(expr, x) -> IntegralStep:
-    """The rule tree of ∫ expr dx; rule 'sympy' where manualintegrate has no rule; a piecewise
-    integrand is integrated piece by piece (rule 'piecewise')."""
-    from sympy.integrals.manualintegrate import integral_steps
+    """The rule tree of ∫ expr dx: textbook rules first (calcai.integral_rules), sympy's rule
+    search for the rest; rule 'sympy' where manualintegrate has no rule; a piecewise integrand
+    is integrated piece by piece (rule 'piecewise')."""
+    from .integral_rules import steps
 
+    return _tree(expr, x, steps)
+
+
+def searched_tree(expr, x) -> IntegralStep:
+    """The rule tree from sympy's own search alone (the slow path: the fallback when the
+    textbook tree fails its check, and the reference the tests compare it with)."""
+    from .integral_rules import sympy_steps
+
+    return _tree(expr, x, sympy_steps)
+
+
+def _tree(expr, x, rules_of) -> IntegralStep:
     if isinstance(expr, sp.Piecewise):
         return _piecewise_tree(expr, x)
-    rules = integral_steps(expr, x)
+    rules = rules_of(expr, x)
     if not _usable(rules):
         return _sympy_tree(expr, x)
     return _convert(_prune(rules))
@@ -182,6 +202,46 @@ def _at(expr, x, t):
     return _complex(value)
 
 
+def _mp(t):
+    """A sample point as an mpmath number at the working precision."""
+    import mpmath
+
+    if t.is_Rational:
+        return mpmath.mpf(t.p) / t.q
+    return mpmath.mpmathify(str(sp.N(t, mpmath.mp.dps + 5)))
+
+
+def _values(expr, x, points) -> list:
+    """``expr`` at each point as a Python complex (None where undefined or infinite).
+
+    Evaluated by mpmath at 30 digits through one lambdify, which is some fifty times faster
+    than substituting into sympy; exactly by substitution (``_at``) where lambdify cannot (a
+    function mpmath does not know)."""
+    import mpmath
+
+    try:
+        fn = sp.lambdify(x, expr, modules="mpmath")
+    except Exception:       # noqa: BLE001 - an expression the printer cannot write: evaluate exactly
+        fn = None
+    out = []
+    with mpmath.workdps(30):
+        for t in points:
+            if fn is not None:
+                try:
+                    value = complex(fn(_mp(t)))
+                except (ZeroDivisionError, OverflowError, ValueError):      # a pole: undefined there
+                    out.append(None)
+                    continue
+                except Exception:   # noqa: BLE001 - e.g. NameError for an unknown function
+                    fn = None
+                else:
+                    finite = math.isfinite(value.real) and math.isfinite(value.imag)
+                    out.append(value if finite else None)
+                    continue
+            out.append(_at(expr, x, t))
+    return out
+
+
 def _parameters(*exprs, x):
     """Values for symbols other than ``x`` (so a test at sample points is numeric)."""
     others = sorted(set().union(*(e.free_symbols for e in exprs)) - {x}, key=lambda s: s.name)
@@ -205,35 +265,80 @@ def _real_branch(expr, x):
     return expr.replace(lambda e: _odd_root(e, x), real)
 
 
-def _real_logs(F, f, x):
-    """ln(u) → ln|u| in the antiderivative F of f where u can be negative while f is real:
-    d/dx ln|u| = u'/u too, so the derivative check still holds and F is real there."""
+_REAL_FUNCTIONS = (sp.exp, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.atan, sp.Abs, sp.sign)
+
+
+def _real_wherever_defined(e) -> bool:
+    """Whether e (in real variables) is real at every point where it is defined: built from
+    real numbers, +, ×, integer powers, powers of nonnegative bases and functions such as exp,
+    sin and arctan. False only means "evaluate to find out"."""
+    if e.is_Symbol or e.is_number:
+        return e.is_real is True
+    if e.is_Add or e.is_Mul:
+        return all(_real_wherever_defined(a) for a in e.args)
+    if e.is_Pow:
+        return _real_wherever_defined(e.base) and _real_wherever_defined(e.exp) and \
+            (e.exp.is_Integer or e.base.is_nonnegative is True)
+    if isinstance(e, _REAL_FUNCTIONS):
+        return all(_real_wherever_defined(a) for a in e.args)
+    return False
+
+
+def _real_points(f, x) -> tuple:
+    """The sample points where f is real (all of them when f is real wherever it is defined:
+    a pole only matters for ln|u| if u < 0 there alone, which a continuous u cannot do)."""
+    if _real_wherever_defined(f):
+        return _SAMPLES
+    return tuple(t for t, v in zip(_SAMPLES, _values(f, x, _SAMPLES)) if v is not None and _is_real(v))
+
+
+def _negative_real(u, x, points) -> bool:
+    """u < 0 at one of the points, and u real at every one of them where it is defined (so
+    d/dx ln|u| = u'/u = d/dx ln(u) there)."""
+    try:
+        poly = sp.Poly(u, x)
+    except sp.PolynomialError:
+        poly = None
+    if poly is not None and (poly.domain.is_QQ or poly.domain.is_ZZ):
+        return any(poly.eval(t) < 0 for t in points)             # exact, and real everywhere
+    negative = False
+    for v in _values(u, x, points):
+        if v is None:
+            continue
+        if not _is_real(v):
+            return False
+        negative = negative or v.real < 0
+    return negative
+
+
+def _real_logs(F, f, x, memo=None):
+    """ln(u) → ln|u| in the antiderivative F of f where u is real but can be negative while f
+    is real: d/dx ln|u| = u'/u too, so F stays an antiderivative and is real there. ``memo``
+    keeps the verdict on each ln argument across the nodes of one tree."""
     if not F.has(sp.log):
         return F
+    memo = {} if memo is None else memo
     r = x if x.is_real else sp.Dummy(x.name, real=True)
     params = _parameters(F, f, x=x)
 
     def numeric(e):
         return e.xreplace(params).xreplace({x: r})
 
-    fr = _real_branch(numeric(f), r)
-    real_points = [t for t in _SAMPLES if (v := _at(fr, r, t)) is not None and _is_real(v)]
+    points = None
 
     def negative_somewhere(u) -> bool:
+        nonlocal points
         if u.is_nonnegative or isinstance(u, sp.Abs):
             return False
-        u = numeric(u)
-        for t in real_points:
-            v = _at(u, r, t)
-            if v is not None and _is_real(v) and v.real < 0:
-                return True
-        return False
+        if points is None:
+            points = _real_points(_real_branch(numeric(f), r), r)
+        key = (u, x, points)
+        if key not in memo:
+            memo[key] = _negative_real(_real_branch(numeric(u), r), r, points)
+        return memo[key]
 
-    new = F.replace(lambda e: isinstance(e, sp.log) and negative_somewhere(e.args[0]),
-                    lambda e: sp.log(sp.Abs(e.args[0])))
-    if new == F or _derivative_check(_real_branch(numeric(new), r), fr, r, real_points, real=False) == "bad":
-        return F
-    return new
+    return F.replace(lambda e: isinstance(e, sp.log) and negative_somewhere(e.args[0]),
+                     lambda e: sp.log(sp.Abs(e.args[0])))
 
 
 def _derivative_check(F, f, x, points, real: bool = True) -> str:
@@ -244,14 +349,11 @@ def _derivative_check(F, f, x, points, real: bool = True) -> str:
     except (TypeError, ValueError, NotImplementedError):
         return "unknown"
     tested = 0
-    for t in points:
-        fv = _at(f, x, t)
+    for fv, Fv, dv in zip(_values(f, x, points), _values(F, x, points), _values(dF, x, points)):
         if fv is None or not _is_real(fv):
             continue
-        Fv = _at(F, x, t)
         if real and (Fv is None or not _is_real(Fv)):
             return "bad"
-        dv = _at(dF, x, t)
         if dv is None:
             continue
         if abs(dv - fv) > 1e-8 * max(1.0, abs(fv)):
@@ -272,16 +374,24 @@ def _check_antiderivative(F, f, x) -> str:
     return _derivative_check(Fr.xreplace(params), fr.xreplace(params), r, _SAMPLES)
 
 
-def _realify(node: IntegralStep) -> IntegralStep:
+def _realify(node: IntegralStep, memo=None) -> IntegralStep:
     """Every node of the tree with ln|u| where sympy wrote ln(u)."""
-    subs = tuple(_realify(s) for s in node.substeps)
-    result = _real_logs(node.result, node.expr, node.wrt) if node.result is not None else None
+    memo = {} if memo is None else memo
+    subs = tuple(_realify(s, memo) for s in node.substeps)
+    result = _real_logs(node.result, node.expr, node.wrt, memo) if node.result is not None else None
     return dataclasses.replace(node, result=result, substeps=subs)
 
 
+def _awkward_log(log, x) -> bool:
+    """ln of a sum or product with e^(−kx) in it: ln(2 + 2e^(−x)), ln(2e^(−x)), ln(1 + e^(−x))."""
+    return any(e.args[0].has(x) and e.args[0].could_extract_minus_sign() for e in log.args[0].atoms(sp.exp))
+
+
 def _tidy(F, f, x):
-    """A shorter equal form of F when there is one (ln(2 + 2e^(−x)) − ln(2e^(−x)) → ln(eˣ + 1))."""
-    if not F.has(sp.log) or F.has(sp.Piecewise):
+    """A shorter equal form of F when sympy's rules left ln of a sum with e^(−kx) in it
+    (ln(2 + 2e^(−x)) − ln(2e^(−x)) → ln(eˣ + 1)). Only there, and only for a small F: every
+    other antiderivative is built in textbook form already (ln|x| − ln|x + 1| stays two logs)."""
+    if F.has(sp.Piecewise) or not any(_awkward_log(L, x) for L in F.atoms(sp.log)) or sp.count_ops(F) > 40:
         return F
     try:
         candidate = sp.simplify(sp.logcombine(F, force=True))
@@ -292,7 +402,7 @@ def _tidy(F, f, x):
 
     if sp.count_ops(candidate) >= sp.count_ops(F) or candidate.has(sp.I) or not radicals(candidate) <= radicals(F):
         return F                       # not shorter, or new roots (√(x − 3) where F had none)
-    difference = [d for t in _SAMPLES if (d := _at(candidate - F, x, t)) is not None]
+    difference = [d for d in _values(candidate - F, x, _SAMPLES) if d is not None]
     if len(difference) < 3 or any(abs(d - difference[0]) > 1e-9 for d in difference):
         return F                       # not F + a constant wherever both are defined
     return candidate if _check_antiderivative(candidate, f, x) == "ok" else F
@@ -449,26 +559,34 @@ def _integrand_form(expr):
 
 
 def _antiderivative(expr, integrand, x):
-    """The rule tree of a real antiderivative (MathError when sympy's is not real)."""
+    """The rule tree of a real antiderivative (MathError when sympy's is not real): the
+    textbook tree, or sympy's searched tree when that one fails its check, or sympy's own
+    integrate."""
     try:
-        tree = _realify(integral_tree(integrand, x))
+        tree = _checked(integral_tree(integrand, x), integrand, x)
     except MathError:
         raise MathError(f"no closed-form antiderivative of {_text(expr)} was found") from None
-    F = _tidy(tree.result, integrand, x)
-    if F != tree.result:
-        tree = dataclasses.replace(tree, result=F)
     if _check_antiderivative(tree.result, integrand, x) != "bad":
         return tree
-    if tree.rule != "sympy":           # the rules gave something wrong or complex: try sympy's own
+    for fallback in (searched_tree, _sympy_tree):
+        if tree.rule == "sympy":
+            break
         try:
-            alternative = _realify(_sympy_tree(integrand, x))
+            alternative = _checked(fallback(integrand, x), integrand, x)
         except MathError:
-            alternative = None
-        if alternative is not None and _check_antiderivative(alternative.result, integrand, x) != "bad":
+            continue
+        if _check_antiderivative(alternative.result, integrand, x) != "bad":
             return alternative
     why = "complex-valued" if tree.result.has(sp.I, sp.exp_polar, sp.polar_lift) else \
         "not a real antiderivative wherever the function is real"
     raise MathError(f"no real closed-form antiderivative of {_text(expr)} was found: sympy's answer is {why}")
+
+
+def _checked(tree, integrand, x):
+    """The tree with ln|u| for ln(u) and a tidier F where there is one."""
+    tree = _realify(tree)
+    F = _tidy(tree.result, integrand, x)
+    return tree if F == tree.result else dataclasses.replace(tree, result=F)
 
 
 def _notes(tree, integrand) -> tuple:
@@ -609,8 +727,8 @@ def _require_real(expr, f_real, x, a, b) -> None:
     """MathError when the integrand (odd roots read as real roots) is not real somewhere in [a, b]."""
     if not (a.is_number and b.is_number) or expr.free_symbols - {x}:
         return
-    for t in _interval_points(a, b):
-        v = _at(f_real, x, t)
+    points = _interval_points(a, b)
+    for t, v in zip(points, _values(f_real, x, points)):
         if v is not None and not _is_real(v):
             raise MathError(f"{_text(expr)} is not a real number at {_text(x)} = {_text(t)}, inside "
                             f"{_span(a, b)}, so the integral has no real value")
@@ -638,8 +756,8 @@ def _real_root_note(integrand, F, x, a, b) -> tuple:
     points = _interval_points(a, b)
     bases = []
     for p in powers:
-        if p.base not in bases and any((v := _at(p.base, x, t)) is not None and _is_real(v) and v.real < 0
-                                       for t in points):
+        if p.base not in bases and any(v is not None and _is_real(v) and v.real < 0
+                                       for v in _values(p.base, x, points)):
             bases.append(p.base)
     if not bases:
         return ()
