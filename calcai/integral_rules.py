@@ -8,14 +8,16 @@ textbook would pick from the shape of the integrand, in this order:
 1. a constant; a sum (add rule); a constant factor (constant times rule);
 2. xⁿ, 1/x, eˣ, aˣ, sin, cos, sinh, cosh — of x, of x + b (the same rule: d(x + b) = dx), or of
    ax + b (u rule, u = ax + b);
-3. a rational function: k·q'/q (u = q, ln|q|); partial fractions (apart) with one substep per
-   term; p/(ax² + bx + c) with no real root (ln part and arctan part, completing the square);
+3. a rational function with rational coefficients: k·q'/q (u = q, ln|q|); long division;
+   partial fractions (apart) with one substep per term; p/(ax² + bx + c) with no real root
+   (an ln part and an arctan part, completing the square);
 4. a rational function of e^(kx): u = e^(kx) turns it into a rational function of u
-   (σ(x) = 1/(1 + e^(−x)) ↦ ∫ 1/(u + 1) du);
-5. sinᵐ·cosⁿ of one argument (an odd power: u = cos or sin; both even: the double angle),
-   tan and tanh (sin/cos, u = cos);
-6. integration by parts for polynomial × e^(ax+b), sin, cos, sinh, cosh, and for
-   polynomial (or xʳ) × lnᵏ(x), arctan(x), arcsin(x), arccos(x);
+   (σ(x) = 1/(1 + e^(−x)) ↦ ∫ 1/(u + 1) du), u = e^(−kx) as written when that answer has no ln;
+5. sinᵐ·cosⁿ and sinhᵐ·coshⁿ of one argument (an odd power: u = cos or sin; both even: the
+   double angle); tan and tanh (sin/cos, u = cos); sec² (tan) and sec (u = sec + tan);
+6. integration by parts for polynomial × e^(ax+b), a^(bx+c), sin, cos, sinh, cosh, for
+   polynomial (or xʳ) × lnᵏ(x), arctan(x), arcsin(x), arccos(x), and twice for
+   e^(ax+b)·sin(cx+d) or cos, which brings the integral back (cyclic parts);
 7. a substitution u = g(x) among sympy's own candidates (``find_substitutions``) when the new
    integrand is again one of these forms (the smallest tree wins).
 
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.integrals.manualintegrate import (
     AddRule, ArctanRule, ConstantRule, ConstantTimesRule, CosRule, CoshRule, CyclicPartsRule, ExpRule,
-    PartsRule, PowerRule, ReciprocalRule, RewriteRule, Rule, SinhRule, SinRule, URule,
+    PartsRule, PowerRule, ReciprocalRule, RewriteRule, Rule, Sec2Rule, SinhRule, SinRule, URule,
     _parts_u_cache, find_substitutions, integral_steps,
 )
 
@@ -295,12 +297,22 @@ class _Builder:
         lines = [_linear(e.args[0], x) for e in exps]
         if None in lines:
             return None
-        if len(set(exps)) == 1 or len({ab for ab in lines}) == 1:
+        if len(set(lines)) == 1:
             a, b = lines[0]
-            sign = 1 if a > 0 else -1
-            g, c = sign * a, sign * b              # u = e^(g·x + c), g > 0
+            g, c = abs(a), (b if a > 0 else -b)    # u = e^(g·x + c), g > 0
         else:
             g, c = sp.gcd_list([abs(a) for a, _ in lines]), sp.Integer(0)
+        if all(a < 0 for a, _ in lines):
+            # Written with e^(−kx): u = e^(−kx) as written keeps the integrand's own form
+            # (∫ σ(x)(1 − σ(x)) dx = 1/(1 + e^(−x))) unless the answer has a logarithm, where
+            # ln u = −kx would leave x + ln(1 + e^(−x)) for ln(eˣ + 1).
+            written = self._exp_substitution(f, x, exps, lines, -g, -c)
+            if written is not None and not written.eval().has(sp.log):
+                return written
+        return self._exp_substitution(f, x, exps, lines, g, c)
+
+    def _exp_substitution(self, f, x, exps, lines, g, c):
+        """u = e^(g·x + c): each e^(a·x + b) = e^(b − k·c)·uᵏ with k = a/g, and dx = du/(g·u)."""
         u = sp.Dummy(_next_name(x))
         mapping = {}
         for e, (a, b) in zip(exps, lines):
@@ -314,9 +326,9 @@ class _Builder:
         substituted = sp.cancel(h / (g * u))
         if substituted.has(x) or not substituted.is_rational_function(u):
             return None
-        inner = g * x + c
+        substituted = sp.factor(substituted)       # 1/(2u + 2) → 1/(2(u + 1)): ln|u + 1|, not ln|2u + 2|
         sub = self._in_substitution(substituted, u)
-        return None if sub is None else URule(f, x, u, sp.exp(inner), sub)
+        return None if sub is None else URule(f, x, u, sp.exp(g * x + c), sub)
 
     def _in_substitution(self, g, u):
         """∫ g du natively, counting the nesting of substitutions."""
@@ -331,6 +343,20 @@ class _Builder:
     # ---- 5. powers of sin and cos, tan, tanh
 
     def _trig(self, f, x):
+        if f.is_Pow and f.exp == 2 and isinstance(f.base, sp.sec):          # sec² = (tan)'
+            return self._linear_substitution(f, x, f.base.args[0], lambda v: sp.sec(v) ** 2,
+                                             lambda g, v, base: Sec2Rule(g, v))
+        if isinstance(f, sp.sec):                 # sec = (sec² + sec·tan)/(sec + tan), u = sec + tan
+            (arg,) = f.args
+            ab = _linear(arg, x)
+            if ab is None:
+                return None
+            rewritten = (sp.sec(arg) ** 2 + sp.tan(arg) * sp.sec(arg)) / (sp.sec(arg) + sp.tan(arg))
+            u = sp.Dummy(_next_name(x))
+            step = ReciprocalRule(1 / u, u, u)
+            if ab[0] != 1:
+                step = ConstantTimesRule(1 / (ab[0] * u), u, 1 / ab[0], 1 / u, step)
+            return RewriteRule(f, x, rewritten, URule(rewritten, x, u, sp.tan(arg) + sp.sec(arg), step))
         if isinstance(f, (sp.tan, sp.tanh)):
             (arg,) = f.args
             ab = _linear(arg, x)
@@ -345,7 +371,12 @@ class _Builder:
                 step = ConstantTimesRule(k / u, u, k, 1 / u, step)
             return RewriteRule(f, x, rewritten, URule(rewritten, x, u, c, step))
         powers = f.as_powers_dict()
-        if not powers or any(not isinstance(b, (sp.sin, sp.cos)) for b in powers):
+        families = {type(b) for b in powers}
+        if families <= {sp.sin, sp.cos}:
+            S, C, e = sp.sin, sp.cos, -1           # sin² = 1 − cos², d cos = −sin
+        elif families <= {sp.sinh, sp.cosh}:
+            S, C, e = sp.sinh, sp.cosh, 1          # sinh² = cosh² − 1, d cosh = sinh
+        else:
             return None
         args = {b.args[0] for b in powers}
         if len(args) != 1:
@@ -354,14 +385,14 @@ class _Builder:
         ab = _linear(arg, x)
         if ab is None:
             return None
-        m, n = powers.get(sp.sin(arg), sp.Integer(0)), powers.get(sp.cos(arg), sp.Integer(0))
+        s, c = S(arg), C(arg)
+        m, n = powers.get(s, sp.Integer(0)), powers.get(c, sp.Integer(0))
         if not (m.is_Integer and n.is_Integer and m >= 0 and n >= 0) or m + n < 2:
             return None
         a = ab[0]
-        s, c = sp.sin(arg), sp.cos(arg)
         u = sp.Dummy(_next_name(x))
-        if n == 1 or m == 1:                      # sinᵐ·cos: u = sin;  sin·cosⁿ: u = cos
-            inner, k, power = (s, 1 / a, m) if n == 1 else (c, -1 / a, n)
+        if n == 1 or m == 1:                      # sᵐ·c: u = s;  s·cⁿ: u = c
+            inner, k, power = (s, 1 / a, m) if n == 1 else (c, e / a, n)
             g = u ** power
             step = self.sub(g, u, True)
             if step is None:
@@ -370,15 +401,18 @@ class _Builder:
                 step = ConstantTimesRule(k * g, u, k, g, step)
             return URule(f, x, u, inner, step)
         if m % 2 == 1 or n % 2 == 1:              # an odd power ≥ 3: keep one factor for du
-            if m % 2 == 1:
-                rewritten = (1 - c ** 2) ** ((m - 1) // 2) * s * c ** n
-                inner, g = c, sp.expand(-(1 - u ** 2) ** ((m - 1) // 2) * u ** n / a)
-            else:
-                rewritten = (1 - s ** 2) ** ((n - 1) // 2) * c * s ** m
-                inner, g = s, sp.expand((1 - u ** 2) ** ((n - 1) // 2) * u ** m / a)
+            if m % 2 == 1:                        # s^(2k+1) = (e·(c² − 1))^k·s, u = c
+                k = (m - 1) // 2
+                rewritten = (e * (c ** 2 - 1)) ** k * s * c ** n
+                inner, g = c, sp.expand((e * (u ** 2 - 1)) ** k * u ** n / (e * a))
+            else:                                 # c^(2k+1) = (1 + e·s²)^k·c, u = s
+                k = (n - 1) // 2
+                rewritten = (1 + e * s ** 2) ** k * c * s ** m
+                inner, g = s, sp.expand((1 + e * u ** 2) ** k * u ** m / a)
             step = self.sub(g, u, True)
             return None if step is None else RewriteRule(f, x, rewritten, URule(rewritten, x, u, inner, step))
-        rewritten = ((1 - sp.cos(2 * arg)) / 2) ** (m // 2) * ((1 + sp.cos(2 * arg)) / 2) ** (n // 2)
+        double = C(2 * arg)                       # both even: the double angle
+        rewritten = ((1 - double) / 2 if e == -1 else (double - 1) / 2) ** (m // 2) * ((double + 1) / 2) ** (n // 2)
         if not rewritten.is_Add:
             rewritten = sp.expand(rewritten)
         step = self.sub(rewritten, x, True)
@@ -406,8 +440,10 @@ class _Builder:
             elif not _polynomial(p, x):
                 return None
             return self._by_parts(f, x, h, p)
-        if type(h) in _LEAVES and _linear(h.args[0], x) is not None and p.has(x) and _polynomial(p, x):
-            return self._by_parts(f, x, p, h)      # u = polynomial, dv = e^(ax+b), sin, …
+        exponential = h.is_Pow and h.base.is_number and h.base.is_positive and _linear(h.exp, x) is not None
+        if (type(h) in _LEAVES and _linear(h.args[0], x) is not None or exponential) and \
+                p.has(x) and _polynomial(p, x):
+            return self._by_parts(f, x, p, h)      # u = polynomial, dv = e^(ax+b), aˣ, sin, …
         return None
 
     def _cyclic_parts(self, f, x, g, h):
