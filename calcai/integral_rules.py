@@ -110,7 +110,7 @@ def _linear(e, x):
     return a, b
 
 
-def _polynomial(e, x) -> bool:
+def is_polynomial(e, x) -> bool:
     """A polynomial in x with rational coefficients (and no other symbol)."""
     return e.is_polynomial(x) and e.free_symbols <= {x} and \
         all(c.is_Rational for c in sp.Poly(e, x).coeffs())
@@ -422,7 +422,7 @@ class _Builder:
 
     def _parts(self, f, x):
         factors = sp.Mul.make_args(f)
-        special = [e for e in factors if not _polynomial(e, x) and not (e.is_Pow and e.base == x)]
+        special = [e for e in factors if not is_polynomial(e, x) and not (e.is_Pow and e.base == x)]
         if len(special) == 2 and len(factors) == 2:
             return self._cyclic_parts(f, x, *special)
         if len(special) != 1:
@@ -437,12 +437,12 @@ class _Builder:
             if isinstance(function, sp.log):
                 if p.is_Pow and p.exp == -1:       # ln(x)ᵏ/x is a substitution, not parts
                     return None
-            elif not _polynomial(p, x):
+            elif not is_polynomial(p, x):
                 return None
             return self._by_parts(f, x, h, p)
         exponential = h.is_Pow and h.base.is_number and h.base.is_positive and _linear(h.exp, x) is not None
         if (type(h) in _LEAVES and _linear(h.args[0], x) is not None or exponential) and \
-                p.has(x) and _polynomial(p, x):
+                p.has(x) and is_polynomial(p, x):
             return self._by_parts(f, x, p, h)      # u = polynomial, dv = e^(ax+b), aˣ, sin, …
         return None
 
@@ -507,4 +507,4 @@ class _Builder:
         return min(found)[-1] if found else None
 
 
-__all__ = ["PartialFractionsRule", "LongDivisionRule", "CyclicPartsRule", "steps", "sympy_steps", "size"]
+__all__ = ["PartialFractionsRule", "LongDivisionRule", "is_polynomial", "CyclicPartsRule", "steps", "sympy_steps", "size"]

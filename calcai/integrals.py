@@ -644,7 +644,7 @@ def _definite(expr, integrand, x, tree, a, b, rewritten, notes) -> Integral:
     breaks = sorted(set(singular) | set(jumps), key=float, reverse=descending)
     if not breaks:
         upper, lower = _value_at(F_real, x, b), _value_at(F_real, x, a)
-        result = _simplify(upper - lower)
+        result = _gather_logs(upper - lower)
         _require_finite(expr, a, b, result, upper, lower)
         value = Integral(expr, x, tree, F, (a, b), upper, lower, result, **common)
     else:
@@ -666,7 +666,7 @@ def _definite(expr, integrand, x, tree, a, b, rewritten, notes) -> Integral:
                                     f"F({_text(x)}) = {_text(F)} has no finite limit as {_text(x)} → "
                                     f"{_text(p)}{side or ''}")
             pieces.append(Piece(left, right, lv, rv, left_side, right_side))
-        result = _simplify(sum((p.value for p in pieces), sp.Integer(0)))
+        result = _gather_logs(sum((p.value for p in pieces), sp.Integer(0)))
         upper, lower = pieces[-1].right_value, pieces[0].left_value
         _require_finite(expr, a, b, result, upper, lower)
         value = Integral(expr, x, tree, F, (a, b), upper, lower, result, improper=True,
@@ -688,13 +688,28 @@ def _descending(a, b) -> bool:
         return False
 
 
-def _simplify(value):
-    if value.has(sp.exp, sp.log, sp.erf, sp.Abs, sp.sign, sp.atan, sp.asin, sp.acos) or \
-            (value.is_number and sp.count_ops(value) > 12):
-        simpler = sp.simplify(value)
-        if sp.count_ops(simpler) <= sp.count_ops(value):
-            return simpler
-    return value
+def _gather_logs(value):
+    """A definite value with its logarithms of positive numbers gathered into one:
+    2ln(2) − ln(3) = ln(4/3), 3ln(18)/2 − 3ln(13)/2 = 3ln(18/13)/2, ln(1 + e) − ln(1 + e⁻¹) = 1.
+
+    Not sympy's simplify: it is slow, its first call imports sympy.physics.units (~70 ms), and
+    its forms are hard to predict (ln(6^(2/3)/2) for ln(9)/3 − ln(2)/3)."""
+    if not value.has(sp.log):
+        return value
+    logs, rest = [], []
+    for term in sp.Add.make_args(value):
+        c, f = term.as_coeff_Mul()
+        if isinstance(f, sp.log) and c.is_Rational and f.args[0].is_number and f.args[0].is_positive:
+            logs.append((c, f.args[0]))
+        else:
+            rest.append(term)
+    if len(logs) < 2:
+        return value
+    g = abs(sp.gcd_list([c for c, _ in logs]))
+    argument = sp.cancel(sp.Mul(*(r ** (c / g) for c, r in logs)))
+    if argument.is_Rational and max(abs(argument.p), argument.q) > 10 ** 6:
+        return value                   # ln(2) + 7ln(3) − 5ln(13) is clearer than one huge fraction
+    return g * sp.log(argument) + sp.Add(*rest)
 
 
 def _plain(v) -> str:
@@ -772,11 +787,75 @@ def _real_root_note(integrand, F, x, a, b) -> tuple:
 
 def _singular_points(expr, x, a, b, strict: bool = True) -> list:
     """The points of [a, b] where ``expr`` is undefined (a finite set); with ``strict`` a larger
-    gap in its domain is an error (the real check has usually caught it first)."""
-    from sympy.calculus.util import continuous_domain
+    gap in its domain is an error (the real check has usually caught it first).
 
+    Read off the expression when it is built from polynomials, exp, sin, cos, arctan, … with
+    poles at the roots of polynomial denominators and of |p| in ln|p| (``_poles``); otherwise
+    sympy's ``continuous_domain`` (``_singular_points_sympy``, the reference in tests)."""
     if not (a.is_number and b.is_number):
         return []
+    polynomials = _poles(expr, x)
+    if polynomials is None:
+        return _singular_points_sympy(expr, x, a, b, strict)
+    lo, hi = (b, a) if _descending(a, b) else (a, b)
+    points = set()
+    for p in polynomials:
+        for root in sp.Poly(p, x).real_roots():
+            if (lo <= root) == sp.true and (root <= hi) == sp.true:
+                points.add(root)
+    return sorted(points, key=float)
+
+
+def _poles(expr, x):
+    """The polynomials (rational coefficients) whose real roots are exactly where ``expr`` is
+    undefined, or None when ``expr`` has any other shape (a root, tan, ln of a sign-changing p,
+    a piece, …)."""
+    from .integral_rules import is_polynomial
+
+    polynomials = []
+
+    def walk(e) -> bool:
+        if not e.has(x) or e.is_Symbol:
+            return True
+        if e.is_Add or e.is_Mul:
+            return all(walk(a) for a in e.args)
+        if e.is_Pow:
+            if not e.exp.is_Integer:
+                return False
+            if e.exp < 0 and not (e.base.is_positive or e.base.is_negative):
+                if not is_polynomial(e.base, x):
+                    return False
+                polynomials.append(e.base)
+            return walk(e.base)
+        if isinstance(e, sp.log):
+            u = e.args[0]
+            if isinstance(u, sp.Abs) and is_polynomial(u.args[0], x):
+                polynomials.append(u.args[0])
+                return True
+            return _positive(u, x) and walk(u)
+        if isinstance(e, (sp.exp, sp.sin, sp.cos, sp.atan, sp.sinh, sp.cosh, sp.tanh)):
+            return walk(e.args[0])
+        return False
+
+    return polynomials if walk(expr) else None
+
+
+def _positive(u, x) -> bool:
+    """u > 0 for every real x: sympy knows (eˣ + 1), or u is a polynomial with no real root that
+    is positive at 0 (x² + 4x + 13)."""
+    from .integral_rules import is_polynomial
+
+    if u.is_positive:
+        return True
+    if not is_polynomial(u, x):
+        return False
+    return sp.Poly(u, x).count_roots() == 0 and u.subs(x, 0).is_positive is True
+
+
+def _singular_points_sympy(expr, x, a, b, strict: bool = True) -> list:
+    """``_singular_points`` by sympy's continuous_domain."""
+    from sympy.calculus.util import continuous_domain
+
     interval = sp.Interval(b, a) if _descending(a, b) else sp.Interval(a, b)
     try:
         missing = sp.Complement(interval, continuous_domain(expr, x, interval))
@@ -799,10 +878,18 @@ def _value_at(antiderivative, x, bound):
     value = antiderivative.subs(x, bound)
     if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         return _limit(antiderivative, x, bound)
-    return value
+    return _gather_logs(value)
 
 
 def _limit(antiderivative, x, bound, side="+"):
+    """The limit of F at ±∞, or one-sided at a point: read off F when it is a sum of c·ln|p|,
+    arctan(q) and a rational function (``_limit_of_logs``), otherwise sympy's limit
+    (``_limit_sympy``, the reference in tests)."""
+    fast = _limit_of_logs(antiderivative, x, bound, side)
+    return fast if fast is not None else _limit_sympy(antiderivative, x, bound, side)
+
+
+def _limit_sympy(antiderivative, x, bound, side="+"):
     try:
         if _infinite(bound):
             return sp.limit(antiderivative, x, bound)
@@ -811,6 +898,67 @@ def _limit(antiderivative, x, bound, side="+"):
         where = {sp.oo: "∞", -sp.oo: "−∞"}.get(bound, bound)
         raise MathError(f"sympy cannot find the limit of the antiderivative as {x} → {where}; "
                         "the integral may diverge") from None
+
+
+def _limit_of_logs(F, x, bound, side="+"):
+    """lim F for F = Σ cᵢ·ln|pᵢ| + Σ kⱼ·arctan(qⱼ) + R with polynomials pᵢ, qⱼ and a rational
+    function R (rational coefficients, real numbers cᵢ, kⱼ), or None for any other F.
+
+    At ±∞: ln|p| = deg(p)·ln|x| + ln|lc(p)| + o(1), so the logs tend to ±∞ unless Σ cᵢ·deg(pᵢ)
+    = 0, and then to Σ cᵢ·ln|lc(pᵢ)|; arctan(q) → ±π/2; R by the degrees of its numerator and
+    denominator (a polynomial part outgrows any logarithm). At a point where some pᵢ vanishes
+    and R is finite: ln|pᵢ| → −∞ with pᵢ's multiplicity mᵢ there, so F → −sign(Σ cᵢ·mᵢ)·∞
+    (and anything else is left to sympy)."""
+    from .integral_rules import is_polynomial
+
+    logs, arctans, rational = [], [], []
+    for term in sp.Add.make_args(F):
+        c, t = term.as_independent(x, as_Add=False)
+        if not t.has(x):
+            rational.append(term)
+            continue
+        if not (c.is_number and c.is_real):
+            return None
+        if isinstance(t, sp.log):
+            u = t.args[0]
+            p = u.args[0] if isinstance(u, sp.Abs) else u
+            if not is_polynomial(p, x) or not (isinstance(u, sp.Abs) or _positive(p, x)):
+                return None
+            logs.append((c, sp.Poly(p, x)))
+        elif isinstance(t, sp.atan) and is_polynomial(t.args[0], x):
+            arctans.append((c, sp.Poly(t.args[0], x)))
+        elif t.is_rational_function(x) and t.free_symbols == {x}:
+            rational.append(term)
+        else:
+            return None
+    n, d = sp.Add(*rational).as_numer_denom()
+    if not (is_polynomial(n, x) and is_polynomial(d, x)):
+        return None
+    N, D = sp.Poly(n, x), sp.Poly(d, x)
+    if _infinite(bound):
+        s = 1 if bound == sp.oo else -1                     # the sign of x far out
+        growth = N.degree() - D.degree()
+        if growth > 0:                                      # the polynomial part wins
+            return sp.oo if (N.LC() / D.LC()) * s ** growth > 0 else -sp.oo
+        weight = sum((c * p.degree() for c, p in logs), sp.Integer(0))
+        if weight != 0:
+            return sp.oo if weight > 0 else -sp.oo
+        value = N.LC() / D.LC() if growth == 0 else sp.Integer(0)
+        value += sum((c * sp.log(abs(p.LC())) for c, p in logs), sp.Integer(0))
+        value += sum((k * (sp.sign(q.LC() * s ** q.degree()) * sp.pi / 2 if q.degree() > 0 else sp.atan(q.LC()))
+                      for k, q in arctans), sp.Integer(0))
+        return value
+    if not bound.is_Rational or D.eval(bound) == 0:
+        return None
+    weight = sp.Integer(0)
+    for c, p in logs:
+        m = 0
+        while p.eval(bound) == 0:
+            p, m = p.quo(sp.Poly(x - bound, x)), m + 1
+        weight += c * m
+    if weight == 0:
+        return None
+    return -sp.oo if weight > 0 else sp.oo
 
 
 # ---------------------------------------------------------------- numerical check
@@ -862,7 +1010,7 @@ def _verified(value: Integral, f_real, x, points) -> Integral:
     number, error = finer
     a, b = value.bounds
     try:
-        direct = _simplify(sp.integrate(f_real, (x, a, b)))
+        direct = _gather_logs(sp.integrate(f_real, (x, a, b)))
     except (TypeError, ValueError, NotImplementedError):
         direct = None
     c = _complex(direct) if direct is not None and not direct.has(sp.Integral) else None

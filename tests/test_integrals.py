@@ -442,3 +442,72 @@ def test_a_wrong_textbook_tree_falls_back_to_sympys_search(monkeypatch):
     monkeypatch.setattr(integral_rules, "steps", lambda f, var: ConstantRule(f, var))    # ∫ x² = x³ (wrong)
     r = integrate("x^2")
     assert r.result == x ** 3 / 3 and r.steps.rule == "power"
+
+
+# ---------------------------------------------------------------- 6. definite integrals without sympy's slow helpers
+
+L = sp.log
+A = sp.Abs
+SINGULAR_CASES = [
+    (1 / (x * (x + 1)), -2, 2), (L(A(x)) - L(A(x + 1)), -2, 2), (1 / (x ** 2 - 4), -3, 3), (1 / (1 - x ** 2), 0, 1),
+    (x ** 2 / (x ** 3 + 1), -2, 1), (L(A(x ** 3 + 1)) / 3, -2, 1), (3 * L(x ** 2 + 4 * x + 13) / 2, -5, 5),
+    (sp.atan(x / 2 + sp.Rational(1, 2)) / 2, -3, 3), (1 / (sp.exp(x) + 1), -1, 1), (x - L(sp.exp(x) + 1), -1, 1),
+    (1 / (x ** 2 - 2), 0, 2), (L(A(x - 1)) / 2 - L(A(x + 1)) / 2 - 1 / x, -1, 1), ((x + 1) ** 6 / 6, -1, 1),
+    (sp.exp(x) * sp.cos(x), 0, 3), (1 / x ** 2, 2, -1),
+]
+
+
+@pytest.mark.parametrize("expr, a, b", SINGULAR_CASES)
+def test_singular_points_read_off_agree_with_continuous_domain(expr, a, b):
+    a, b = sp.sympify(a), sp.sympify(b)
+    assert integrals._poles(expr, x) is not None           # the fast path applies …
+    fast = integrals._singular_points(expr, x, a, b, strict=False)
+    assert fast == integrals._singular_points_sympy(expr, x, a, b, strict=False)   # … and agrees
+
+
+LIMIT_CASES = [
+    (L(A(x)) - L(A(x + 1)), sp.oo, "+"), (L(A(x - 1)) / 2 - L(A(x + 1)) / 2, sp.oo, "+"),
+    (L(A(x)) / 2 - L(A(x + 1)) + L(A(x + 2)) / 2, sp.oo, "+"), (L(A(2 * x + 1)) / 2 - L(A(x)) / 2, -sp.oo, "+"),
+    (sp.atan(x), sp.oo, "+"), (sp.atan(x), -sp.oo, "+"), (sp.atan(1 - x ** 3) / 3 + x / (2 * x + 1), sp.oo, "+"),
+    (3 * L(x ** 2 + 4 * x + 13) / 2, sp.oo, "+"), (x ** 2 / 2 - L(A(x)), -sp.oo, "+"), (-1 / x + L(A(x)), sp.oo, "+"),
+    (-L(A(x - 1)) / 2 + L(A(x + 1)) / 2, sp.Integer(1), "-"), (L(A(x)) - 2 * L(A(x ** 2 - x)), sp.Integer(0), "+"),
+    (L(A(x ** 2 - 1)), sp.Integer(-1), "+"),
+]
+
+
+@pytest.mark.parametrize("F, point, side", LIMIT_CASES)
+def test_limits_read_off_agree_with_sympy(F, point, side):
+    fast = integrals._limit_of_logs(F, x, point, side)
+    assert fast is not None
+    assert fast == integrals._limit_sympy(F, x, point, side)
+
+
+def test_limits_it_cannot_read_off_are_left_to_sympy():
+    F = L(A(x)) - L(A(x ** 2 - x))                      # the logs cancel at 0: the limit is finite
+    assert integrals._limit_of_logs(F, x, sp.Integer(0), "+") is None
+    assert integrals._limit(F, x, sp.Integer(0), "+") == 0
+    assert integrals._limit_of_logs(x * sp.exp(-x), x, sp.oo) is None
+
+
+@pytest.mark.parametrize("value, expected", [
+    (2 * L(2) - L(3), L(sp.Rational(4, 3))),
+    (3 * L(18) / 2 - 3 * L(13) / 2, 3 * L(sp.Rational(18, 13)) / 2),
+    (L(1 + sp.E) - L(sp.exp(-1) + 1), sp.Integer(1)),
+    (L(-sp.cos(2)) - L(-sp.cos(3)), L(sp.cos(2) / sp.cos(3))),
+    (L(9) / 3 - L(2) / 3 + sp.pi / 4, L(sp.Rational(9, 2)) / 3 + sp.pi / 4),
+    (L(2) - sp.Rational(1, 2), L(2) - sp.Rational(1, 2)),                  # one log: left alone
+])
+def test_definite_values_gather_their_logarithms(value, expected):
+    gathered = integrals._gather_logs(value)
+    assert gathered == expected
+    assert abs(sp.N(gathered - value, 30)) < sp.Float("1e-25")
+
+
+def test_improper_integral_text_with_limits_read_off():
+    r = integrate("1/(x*(x+1))", "x", (1, sp.oo))
+    assert r.result == sp.log(2)
+    text = str(r)
+    assert "lim_{x→∞} F(x) = 0" in text and "F(1) = -ln(2)" in text
+    with pytest.raises(MathError, match=r"diverges: F\(x\) = −ln\(\|x − 1\|\)/2 \+ ln\(\|x \+ 1\|\)/2 has no "
+                                        r"finite limit as x → 1⁻"):
+        integrate("1/(1-x^2)", "x", (0, 1))
