@@ -40,32 +40,32 @@ class IntegralStep:
     expanded: sp.Expr | None = None   # the integrand rewritten (its partial fractions)
 
 
-# ---------------------------------------------------------------- sympy's rule tree
+# ---------------------------------------------------------------- rule trees
+#
+# A tree mixes calcai's textbook rules (calcai.integral_rules) and sympy's manualintegrate rules
+# for what those leave to sympy's search: both have the same class names and fields, so the
+# functions below go by the class name (and never import manualintegrate themselves).
 
 def _rule_name(rule) -> str:
     name = type(rule).__name__.removesuffix("Rule")
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _sub_rules(rule):
-    from sympy.integrals.manualintegrate import Rule
+def _kind(rule) -> str:
+    return type(rule).__name__
 
-    for f in dataclasses.fields(rule):
-        value = getattr(rule, f.name)
-        for v in (value if isinstance(value, (list, tuple)) else [value]):
-            if isinstance(v, Rule):
-                yield v
-            elif isinstance(v, tuple):                      # PiecewiseRule: (rule, condition)
-                yield from (w for w in v if isinstance(w, Rule))
+
+def _sub_rules(rule):
+    from .integral_rules import sub_rules
+
+    return sub_rules(rule)
 
 
 def _usable(rule) -> bool:
     """Whether the rule tree integrates (some alternative of each AlternativeRule does)."""
-    from sympy.integrals.manualintegrate import AlternativeRule, DontKnowRule
-
-    if isinstance(rule, DontKnowRule):
+    if _kind(rule) == "DontKnowRule":
         return False
-    if isinstance(rule, AlternativeRule):
+    if _kind(rule) == "AlternativeRule":
         return any(_usable(a) for a in rule.alternatives)
     return all(_usable(r) for r in _sub_rules(rule))
 
@@ -77,42 +77,39 @@ def _size(rule) -> int:
 def _prune(rule):
     """The rule tree with each AlternativeRule replaced by its shortest usable alternative, so a
     walkthrough shows one way to integrate (and every node's result comes from that way)."""
-    from sympy.integrals.manualintegrate import AlternativeRule, Rule
+    from .integral_rules import is_rule
 
-    if isinstance(rule, AlternativeRule):
+    if _kind(rule) == "AlternativeRule":
         usable = [a for a in rule.alternatives if _usable(a)] or list(rule.alternatives)
         return _prune(min(usable, key=_size))
     changes = {}
     for f in dataclasses.fields(rule):
         value = getattr(rule, f.name)
-        if isinstance(value, Rule):
+        if is_rule(value):
             changes[f.name] = _prune(value)
-        elif isinstance(value, (list, tuple)) and any(isinstance(v, (Rule, tuple)) for v in value):
+        elif isinstance(value, (list, tuple)) and any(is_rule(v) or isinstance(v, tuple) for v in value):
             changes[f.name] = type(value)(
-                _prune(v) if isinstance(v, Rule)
-                else tuple(_prune(w) if isinstance(w, Rule) else w for w in v) if isinstance(v, tuple)
+                _prune(v) if is_rule(v)
+                else tuple(_prune(w) if is_rule(w) else w for w in v) if isinstance(v, tuple)
                 else v for v in value)
     return dataclasses.replace(rule, **changes) if changes else rule
 
 
 def _convert(rule, integrand=None) -> IntegralStep:
-    """Turn a (pruned) manualintegrate Rule and its nested rules into IntegralStep nodes.
+    """Turn a (pruned) rule and its nested rules into IntegralStep nodes.
     ``integrand`` overrides the rule's own: sympy sometimes records the integrand of the parent
     in a ConstantTimesRule's substep (∫ x/(x² − 1) dx = ln(x² − 1)) where it integrates ``other``."""
-    from sympy.integrals.manualintegrate import ConstantTimesRule, CyclicPartsRule, URule
-
-    from .integral_rules import PartialFractionsRule
-
-    if isinstance(rule, ConstantTimesRule):
+    kind = _kind(rule)
+    if kind == "ConstantTimesRule":
         subs = (_convert(rule.substep, rule.other),)
-    elif isinstance(rule, CyclicPartsRule):      # its parts steps have no second integral: show ∫ dv = v
+    elif kind == "CyclicPartsRule":      # its parts steps have no second integral: show ∫ dv = v
         subs = tuple(_convert(p.v_step, p.dv) for p in rule.parts_rules)
     else:
         subs = tuple(_convert(r) for r in _sub_rules(rule))
     u = inner = expanded = None
-    if isinstance(rule, URule):
+    if kind == "URule":
         u, inner = rule.u_var, rule.u_func
-    if isinstance(rule, PartialFractionsRule):
+    if kind in ("PartialFractionsRule", "LongDivisionRule"):
         expanded = rule.rewritten
     expr = rule.integrand if integrand is None else integrand
     return IntegralStep(_rule_name(rule), expr, rule.variable, rule.eval(), subs, u, inner, expanded)

@@ -511,3 +511,65 @@ def test_improper_integral_text_with_limits_read_off():
     with pytest.raises(MathError, match=r"diverges: F\(x\) = −ln\(\|x − 1\|\)/2 \+ ln\(\|x \+ 1\|\)/2 has no "
                                         r"finite limit as x → 1⁻"):
         integrate("1/(1-x^2)", "x", (0, 1))
+
+
+# ---------------------------------------------------------------- 7. calcai's rule classes = sympy's
+
+def _rule_pairs():
+    """The same rule built from calcai.integral_rules and from sympy's manualintegrate."""
+    from sympy.integrals import manualintegrate as M
+
+    from calcai import integral_rules as R
+
+    u = sp.Dummy("u")
+    cases = [
+        ("ConstantRule", (sp.Integer(3), x)),
+        ("PowerRule", (x ** 4, x, x, sp.Integer(4))), ("PowerRule", (sp.sqrt(x + 1), x, x + 1, sp.Rational(1, 2))),
+        ("ReciprocalRule", (1 / (x + 2), x, x + 2)),
+        ("ExpRule", (sp.exp(x), x, sp.E, x)), ("ExpRule", (2 ** x, x, sp.Integer(2), x)),
+        ("SinRule", (sp.sin(x), x)), ("CosRule", (sp.cos(x), x)), ("SinhRule", (sp.sinh(x), x)),
+        ("CoshRule", (sp.cosh(x), x)), ("Sec2Rule", (sp.sec(x) ** 2, x)),
+        ("ArctanRule", (1 / (4 * x ** 2 + 9), x, sp.Integer(1), sp.Integer(4), sp.Integer(9))),
+        ("ArctanRule", (3 / (x ** 2 + 2), x, sp.Integer(3), sp.Integer(1), sp.Integer(2))),
+    ]
+    for name, args in cases:
+        yield getattr(R, name)(*args), getattr(M, name)(*args)
+    # rules with substeps, each built the same way from its own module's leaves
+
+    def composite(mod):
+        exp_u = mod.ExpRule(sp.exp(u), u, sp.E, u)
+        return [
+            mod.ConstantTimesRule(2 * sp.sin(x), x, sp.Integer(2), sp.sin(x), mod.SinRule(sp.sin(x), x)),
+            mod.AddRule(x + sp.cos(x), x, [mod.PowerRule(x, x, x, sp.Integer(1)), mod.CosRule(sp.cos(x), x)]),
+            mod.URule(sp.exp(2 * x), x, u, 2 * x,
+                      mod.ConstantTimesRule(sp.exp(u) / 2, u, sp.Rational(1, 2), sp.exp(u), exp_u)),
+            mod.URule(1 / (x * sp.log(x)), x, u, 1 / x, mod.ReciprocalRule(1 / u, u, u)),     # the ln(1/x) case
+            mod.PartsRule(x * sp.exp(x), x, x, sp.exp(x), mod.ExpRule(sp.exp(x), x, sp.E, x),
+                          mod.ExpRule(sp.exp(x), x, sp.E, x)),
+            mod.CyclicPartsRule(sp.exp(x) * sp.cos(x), x, [
+                mod.PartsRule(None, None, sp.cos(x), sp.exp(x), mod.ExpRule(sp.exp(x), x, sp.E, x), None),
+                mod.PartsRule(None, None, -sp.sin(x), sp.exp(x), mod.ExpRule(sp.exp(x), x, sp.E, x), None)],
+                sp.Integer(-1)),
+            mod.RewriteRule(sp.tan(x), x, sp.sin(x) / sp.cos(x),
+                            mod.URule(sp.sin(x) / sp.cos(x), x, u, sp.cos(x),
+                                      mod.ConstantTimesRule(-1 / u, u, sp.Integer(-1), 1 / u,
+                                                            mod.ReciprocalRule(1 / u, u, u)))),
+        ]
+    yield from zip(composite(R), composite(M))
+
+
+@pytest.mark.parametrize("ours, sympys", list(_rule_pairs()), ids=lambda r: type(r).__name__)
+def test_rule_classes_evaluate_as_sympys(ours, sympys):
+    assert type(ours).__name__ == type(sympys).__name__
+    assert ours.eval() == sympys.eval()
+    assert ours.contains_dont_know() is False
+
+
+def test_a_textbook_integral_does_not_load_sympys_rule_search():
+    import subprocess
+    import sys
+
+    code = ("import sys, calcai; calcai.integrate('1/(x*(x+1))'); calcai.integrate('x*e^x'); "
+            "print('sympy.integrals.manualintegrate' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
