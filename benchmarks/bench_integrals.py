@@ -5,18 +5,26 @@
   parsing in a fresh interpreter (so the first call's lazy imports count), median of --runs, per
   integral and in total; with --before PATH the same integrals run with another checkout's calcai
   (e.g. the main branch), alternating with this one, for before/after figures;
-- CLI: wall time of `calcai integrate …` on a few of them (one definite) against the import
-  baseline; target: at most 1.3× (the command's own start-up counts too).
+- CLI: wall time of `calcai integrate …` on a few of them (two definite) against the import
+  baseline; target: at most 1.3× (the command's own start-up counts too, so `calcai diff x^2`
+  is shown for reference).
 
-Run: python benchmarks/bench_integrals.py [--runs N] [--before /work/main] [--skip-engine]
+Every process reads compiled bytecode from one temporary cache (PYTHONPYCACHEPREFIX), filled by
+a warm-up run, as an installed package would: with PYTHONDONTWRITEBYTECODE set and no cache,
+each run would compile calcai's modules from source again (tens of milliseconds), which a user
+never pays twice.
+
+Run: python benchmarks/bench_integrals.py [--runs N] [--before /work/main] [--root PATH] [--skip-engine]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from common import Figure, paired, seconds, table, wall
@@ -112,6 +120,9 @@ def engine_markdown(rows) -> str:
 def cli_figures(runs: int, before: Path | None) -> list:
     base_cmd = [sys.executable, "-c", "import sympy, rich"]
     out = []
+    reference, base = paired(lambda: wall([sys.executable, "-c", CLI.format(root=str(ROOT)), "diff", "x^2"]),
+                             lambda: wall(base_cmd), runs)
+    out.append(Figure("for reference: calcai diff x^2", reference, 'python -c "import sympy, rich"', base))
     for args in CLI_CASES:
         ours, base = paired(lambda: wall([sys.executable, "-c", CLI.format(root=str(ROOT)), "integrate", *args]),
                             lambda: wall(base_cmd), runs)
@@ -125,12 +136,27 @@ def cli_figures(runs: int, before: Path | None) -> list:
     return out
 
 
+def warm_up(before: Path | None) -> None:
+    """Fill the bytecode cache: every command once, output discarded."""
+    for root in [ROOT] + ([before] if before is not None else []):
+        wall([sys.executable, "-c", CLI.format(root=str(root)), "integrate", "1/(x*(x+1))", "--from", "1", "--to", "2"])
+        wall([sys.executable, "-c", CLI.format(root=str(root)), "diff", "x^2"])
+        engine_once(root, "x*e^(-x^2)")
+    wall([sys.executable, "-c", "import sympy, rich"])
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--before", type=Path, help="another checkout to time in the same run (e.g. /work/main)")
+    parser.add_argument("--root", type=Path, help="the checkout to measure (default: this one)")
     parser.add_argument("--skip-engine", action="store_true", help="only the CLI figures")
     args = parser.parse_args()
+    if args.root is not None:
+        ROOT = args.root.resolve()
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="bench-integrals-pyc-")
+    warm_up(args.before)
     if not args.skip_engine:
         print(engine_markdown(engine_table(args.runs, args.before)))
         print()

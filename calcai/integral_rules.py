@@ -314,6 +314,16 @@ def _rational_poly(e, x):
     return p if p.domain.is_QQ or p.domain.is_ZZ else None
 
 
+def _primitive(p):
+    """(c, q) with p = c·q, q having coprime integer coefficients and a positive leading one
+    (2x² − 2x + 2 = 2·(x² − x + 1)), so that ln|q| is written without a constant inside."""
+    den, integral = p.clear_denoms(convert=True)
+    content, q = integral.primitive()
+    if q.LC() < 0:
+        content, q = -content, -q
+    return sp.Rational(content) / den, q
+
+
 def _next_name(x) -> str:
     """u for a substitution in x, v inside u, w inside v."""
     return {"u": "v", "v": "w"}.get(x.name, "u") if isinstance(x, sp.Dummy) else "u"
@@ -419,14 +429,15 @@ class _Builder:
             return None if sub is None else RewriteRule(f, x, expanded, sub)
         if pd.degree() > _MAX_DEGREE:
             return None
-        q, r = pn.div(pd.diff(x))                  # p = k·q': ∫ = k·ln|q|
+        scale, base = _primitive(pd)               # q = scale·base, base with coprime integers
+        q, r = pn.div(base.diff(x))                # p = k·base': ∫ = (k/scale)·ln|base|
         if r.is_zero and q.degree() <= 0:
-            k = q.as_expr()
+            k = q.as_expr() / scale
             u = sp.Dummy(_next_name(x))
             step = ReciprocalRule(1 / u, u, u)
             if k != 1:
                 step = ConstantTimesRule(k / u, u, k, 1 / u, step)
-            return URule(f, x, u, d, step)
+            return URule(f, x, u, base.as_expr(), step)
         quotient, remainder = pn.div(pd)
         if remainder.is_zero:                      # a polynomial in disguise: (x² − 1)/(x − 1)
             sub = self.sub(quotient.as_expr(), x, True)

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from . import integral_rules
 from .errors import MathError
+from .integral_rules import is_polynomial, is_rule, sub_rules
 from .solution import Equation, Section, Text, Walkthrough
 
 
@@ -56,8 +58,6 @@ def _kind(rule) -> str:
 
 
 def _sub_rules(rule):
-    from .integral_rules import sub_rules
-
     return sub_rules(rule)
 
 
@@ -77,8 +77,6 @@ def _size(rule) -> int:
 def _prune(rule):
     """The rule tree with each AlternativeRule replaced by its shortest usable alternative, so a
     walkthrough shows one way to integrate (and every node's result comes from that way)."""
-    from .integral_rules import is_rule
-
     if _kind(rule) == "AlternativeRule":
         usable = [a for a in rule.alternatives if _usable(a)] or list(rule.alternatives)
         return _prune(min(usable, key=_size))
@@ -126,17 +124,13 @@ def integral_tree(expr, x) -> IntegralStep:
     """The rule tree of ∫ expr dx: textbook rules first (calcai.integral_rules), sympy's rule
     search for the rest; rule 'sympy' where manualintegrate has no rule; a piecewise integrand
     is integrated piece by piece (rule 'piecewise')."""
-    from .integral_rules import steps
-
-    return _tree(expr, x, steps)
+    return _tree(expr, x, integral_rules.steps)
 
 
 def searched_tree(expr, x) -> IntegralStep:
     """The rule tree from sympy's own search alone (the slow path: the fallback when the
     textbook tree fails its check, and the reference the tests compare it with)."""
-    from .integral_rules import sympy_steps
-
-    return _tree(expr, x, sympy_steps)
+    return _tree(expr, x, integral_rules.sympy_steps)
 
 
 def _tree(expr, x, rules_of) -> IntegralStep:
@@ -687,7 +681,8 @@ def _descending(a, b) -> bool:
 
 def _gather_logs(value):
     """A definite value with its logarithms of positive numbers gathered into one:
-    2ln(2) − ln(3) = ln(4/3), 3ln(18)/2 − 3ln(13)/2 = 3ln(18/13)/2, ln(1 + e) − ln(1 + e⁻¹) = 1.
+    2ln(2) − ln(3) = ln(4/3), 3ln(18)/2 − 3ln(13)/2 = 3ln(18/13)/2, ln(1 + e) − ln(1 + e⁻¹) = 1,
+    and −c·ln(r) written c·ln(1/r) for a fraction r < 1 (−ln(3/4)/2 = ln(4/3)/2).
 
     Not sympy's simplify: it is slow, its first call imports sympy.physics.units (~70 ms), and
     its forms are hard to predict (ln(6^(2/3)/2) for ln(9)/3 − ln(2)/3)."""
@@ -700,13 +695,23 @@ def _gather_logs(value):
             logs.append((c, f.args[0]))
         else:
             rest.append(term)
-    if len(logs) < 2:
+    if not logs:
+        return value
+    if len(logs) == 1:
+        (c, r), = logs
+        if c < 0 and r.is_Rational and r < 1:
+            return -c * sp.log(1 / r) + sp.Add(*rest)
         return value
     g = abs(sp.gcd_list([c for c, _ in logs]))
-    argument = sp.cancel(sp.Mul(*(r ** (c / g) for c, r in logs)))
+    product = sp.Mul(*(r ** (c / g) for c, r in logs))
+    argument = sp.cancel(product)
+    if argument.has(sp.Add):                # keep a quotient of sums only when one side is a number
+        argument = product
+        if sum(1 for factor in sp.Mul.make_args(argument) if factor.has(sp.Add)) > 1:
+            return value               # ln(1 + e⁻¹) − ln(1 + e⁻³) stays: one ln of a quotient of sums is no clearer
     if argument.is_Rational and max(abs(argument.p), argument.q) > 10 ** 6:
         return value                   # ln(2) + 7ln(3) − 5ln(13) is clearer than one huge fraction
-    return g * sp.log(argument) + sp.Add(*rest)
+    return _gather_logs(g * sp.log(argument)) + sp.Add(*rest)
 
 
 def _plain(v) -> str:
@@ -807,8 +812,6 @@ def _poles(expr, x):
     """The polynomials (rational coefficients) whose real roots are exactly where ``expr`` is
     undefined, or None when ``expr`` has any other shape (a root, tan, ln of a sign-changing p,
     a piece, …)."""
-    from .integral_rules import is_polynomial
-
     polynomials = []
 
     def walk(e) -> bool:
@@ -840,8 +843,6 @@ def _poles(expr, x):
 def _positive(u, x) -> bool:
     """u > 0 for every real x: sympy knows (eˣ + 1), or u is a polynomial with no real root that
     is positive at 0 (x² + 4x + 13)."""
-    from .integral_rules import is_polynomial
-
     if u.is_positive:
         return True
     if not is_polynomial(u, x):
@@ -906,8 +907,6 @@ def _limit_of_logs(F, x, bound, side="+"):
     denominator (a polynomial part outgrows any logarithm). At a point where some pᵢ vanishes
     and R is finite: ln|pᵢ| → −∞ with pᵢ's multiplicity mᵢ there, so F → −sign(Σ cᵢ·mᵢ)·∞
     (and anything else is left to sympy)."""
-    from .integral_rules import is_polynomial
-
     logs, arctans, rational = [], [], []
     for term in sp.Add.make_args(F):
         c, t = term.as_independent(x, as_Add=False)

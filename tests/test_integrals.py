@@ -496,6 +496,9 @@ def test_limits_it_cannot_read_off_are_left_to_sympy():
     (L(-sp.cos(2)) - L(-sp.cos(3)), L(sp.cos(2) / sp.cos(3))),
     (L(9) / 3 - L(2) / 3 + sp.pi / 4, L(sp.Rational(9, 2)) / 3 + sp.pi / 4),
     (L(2) - sp.Rational(1, 2), L(2) - sp.Rational(1, 2)),                  # one log: left alone
+    (L(sp.exp(-1) + 1) / 2 - L(sp.exp(-3) + 1) / 2, L(sp.exp(-1) + 1) / 2 - L(sp.exp(-3) + 1) / 2),  # sums: too
+    (1 - L(1 + sp.E) + L(2), 1 + L(2 / (1 + sp.E))),
+    (-L(sp.Rational(3, 4)) / 2, L(sp.Rational(4, 3)) / 2),
 ])
 def test_definite_values_gather_their_logarithms(value, expected):
     gathered = integrals._gather_logs(value)
