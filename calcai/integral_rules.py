@@ -15,7 +15,7 @@ textbook would pick from the shape of the integrand, in this order:
    (σ(x) = 1/(1 + e^(−x)) ↦ ∫ 1/(u + 1) du), u = e^(−kx) as written when that answer has no ln;
 5. sinᵐ·cosⁿ and sinhᵐ·coshⁿ of one argument (an odd power: u = cos or sin; both even: the
    double angle); tan and tanh (sin/cos, u = cos); sec² (tan) and sec (u = sec + tan);
-6. integration by parts for polynomial × e^(ax+b), a^(bx+c), sin, cos, sinh, cosh, for
+6. integration by parts for polynomial × e^(ax+b), sin, cos, sinh, cosh (linear × a^(bx+c)), for
    polynomial (or xʳ) × lnᵏ(x), arctan(x), arcsin(x), arccos(x), and twice for
    e^(ax+b)·sin(cx+d) or cos, which brings the integral back (cyclic parts);
 7. a substitution u = g(x) among sympy's own candidates (``find_substitutions``) when the new
@@ -640,7 +640,10 @@ class _Builder:
             elif not is_polynomial(p, x):
                 return None
             return self._by_parts(f, x, h, p)
-        exponential = h.is_Pow and h.base.is_number and h.base.is_positive and _linear(h.exp, x) is not None
+        # aˣ only with a linear u: each step divides by ln(a), which sympy does not multiply out
+        # (x²·2ˣ would read 2ˣx²/ln(2) − 2(2ˣx/ln(2) − 2ˣ/ln(2)²)/ln(2)); sympy factors those
+        exponential = h.is_Pow and h.base.is_number and h.base.is_positive and _linear(h.exp, x) is not None \
+            and _linear(p, x) is not None
         if (type(h) in _LEAVES and _linear(h.args[0], x) is not None or exponential) and \
                 p.has(x) and is_polynomial(p, x):
             return self._by_parts(f, x, p, h)      # u = polynomial, dv = e^(ax+b), aˣ, sin, …
