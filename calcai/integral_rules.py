@@ -22,9 +22,12 @@ textbook would pick from the shape of the integrand, in this order:
    integrand is again one of these forms (the smallest tree wins).
 
 Everything else — and every piece these rules cannot finish — goes to ``integral_steps``. The
-nodes are sympy's own Rule classes (plus ``PartialFractionsRule``), so every result is computed
-by sympy's ``Rule.eval`` exactly as on the slow path; ``sympy_steps`` is that slow path, kept
-for the fallback and for tests that compare the two.
+nodes copy sympy's Rule classes (same names, fields and ``eval`` formulas, tested against
+sympy's) and add ``PartialFractionsRule`` and ``LongDivisionRule``, so every result reads as on
+the slow path and a tree may hold sympy's own rules below any node; ``sympy_steps`` is that slow
+path, kept for the fallback and for tests that compare the two. Each rule only chooses the
+steps: calcai.integrals checks the antiderivative (F' = f at sample points) and falls back to
+sympy's search if it ever fails.
 """
 
 from __future__ import annotations
