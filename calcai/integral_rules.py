@@ -22,9 +22,8 @@ textbook would pick from the shape of the integrand, in this order:
    integrand is again one of these forms (the smallest tree wins).
 
 Everything else — and every piece these rules cannot finish — goes to ``integral_steps``. The
-nodes copy sympy's Rule classes (same names, fields and ``eval`` formulas, tested against
-sympy's) and add ``PartialFractionsRule`` and ``LongDivisionRule``, so every result reads as on
-the slow path and a tree may hold sympy's own rules below any node; ``sympy_steps`` is that slow
+nodes are sympy's own Rule classes plus ``PartialFractionsRule`` and ``LongDivisionRule``, so
+every result reads as on the slow path and a tree may hold sympy's search below any node; ``sympy_steps`` is that slow
 path, kept for the fallback and for tests that compare the two. Each rule only chooses the
 steps: calcai.integrals checks the antiderivative (F' = f at sample points) and falls back to
 sympy's search if it ever fails.
@@ -33,192 +32,18 @@ sympy's search if it ever fails.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.integrals.manualintegrate import (
+    AddRule, ArctanRule, ConstantRule, ConstantTimesRule, CoshRule, CosRule, CyclicPartsRule, ExpRule,
+    PartsRule, PowerRule, ReciprocalRule, RewriteRule, Rule, Sec2Rule, SinhRule, SinRule, URule,
+)
 
 # ---------------------------------------------------------------- the rules
 #
-# The same names, fields and ``eval`` as sympy's manualintegrate rules (the formulas are copied
-# from sympy 1.14 and tested against it), so that a tree may mix both — sympy's for what these
-# rules leave to its search — and calcai.integrals reads both alike; defined here so that a
-# textbook integral does not import manualintegrate (~20 ms of dataclass set-up).
-
-
-@dataclass
-class Rule:
-    """∫ integrand d(variable) = eval()."""
-
-    integrand: sp.Expr
-    variable: sp.Symbol
-
-    def eval(self) -> sp.Expr:  # pragma: no cover - every rule defines it
-        raise NotImplementedError
-
-    def contains_dont_know(self) -> bool:
-        return any(s.contains_dont_know() for s in sub_rules(self))
-
-
-@dataclass
-class ConstantRule(Rule):
-    """∫ a dx = a·x."""
-
-    def eval(self):
-        return self.integrand * self.variable
-
-
-@dataclass
-class ConstantTimesRule(Rule):
-    """∫ a·f dx = a·∫ f dx."""
-
-    constant: sp.Expr
-    other: sp.Expr
-    substep: Rule
-
-    def eval(self):
-        return self.constant * self.substep.eval()
-
-
-@dataclass
-class PowerRule(Rule):
-    """∫ uⁿ du = u^(n+1)/(n + 1), n ≠ −1 a number."""
-
-    base: sp.Expr
-    exp: sp.Expr
-
-    def eval(self):
-        return self.base ** (self.exp + 1) / (self.exp + 1)
-
-
-@dataclass
-class ReciprocalRule(Rule):
-    """∫ 1/u du = ln(u)."""
-
-    base: sp.Expr
-
-    def eval(self):
-        return sp.log(self.base)
-
-
-@dataclass
-class ExpRule(Rule):
-    """∫ aᵘ du = aᵘ/ln(a)."""
-
-    base: sp.Expr
-    exp: sp.Expr
-
-    def eval(self):
-        return self.integrand / sp.log(self.base)
-
-
-@dataclass
-class SinRule(Rule):
-    def eval(self):
-        return -sp.cos(self.variable)
-
-
-@dataclass
-class CosRule(Rule):
-    def eval(self):
-        return sp.sin(self.variable)
-
-
-@dataclass
-class SinhRule(Rule):
-    def eval(self):
-        return sp.cosh(self.variable)
-
-
-@dataclass
-class CoshRule(Rule):
-    def eval(self):
-        return sp.sinh(self.variable)
-
-
-@dataclass
-class Sec2Rule(Rule):
-    def eval(self):
-        return sp.tan(self.variable)
-
-
-@dataclass
-class ArctanRule(Rule):
-    """∫ a/(b·x² + c) dx = a/b/√(c/b)·arctan(x/√(c/b))."""
-
-    a: sp.Expr
-    b: sp.Expr
-    c: sp.Expr
-
-    def eval(self):
-        a, b, c, x = self.a, self.b, self.c, self.variable
-        return a / b / sp.sqrt(c / b) * sp.atan(x / sp.sqrt(c / b))
-
-
-@dataclass
-class AddRule(Rule):
-    """∫ (f + g) dx = ∫ f dx + ∫ g dx."""
-
-    substeps: list
-
-    def eval(self):
-        return sp.Add(*(s.eval() for s in self.substeps))
-
-
-@dataclass
-class URule(Rule):
-    """∫ f(g(x))·g'(x) dx = ∫ f(u) du with u = g(x)."""
-
-    u_var: sp.Symbol
-    u_func: sp.Expr
-    substep: Rule
-
-    def eval(self):
-        result = self.substep.eval()
-        if self.u_func.is_Pow:
-            base, exp_ = self.u_func.as_base_exp()
-            if exp_ == -1:                          # no −ln(1/x) from the substitution
-                result = result.subs(sp.log(self.u_var), -sp.log(base))
-        return result.subs(self.u_var, self.u_func)
-
-
-@dataclass
-class PartsRule(Rule):
-    """∫ u dv = u·v − ∫ v du (``second_step`` is None inside a CyclicPartsRule)."""
-
-    u: sp.Expr
-    dv: sp.Expr
-    v_step: Rule
-    second_step: Rule | None
-
-    def eval(self):
-        return self.u * self.v_step.eval() - self.second_step.eval()
-
-
-@dataclass
-class CyclicPartsRule(Rule):
-    """Parts until ∫ f comes back with a factor: ∫ f = (Σ ±u·v)/(1 − coefficient)."""
-
-    parts_rules: list
-    coefficient: sp.Expr
-
-    def eval(self):
-        terms, sign = [], 1
-        for rule in self.parts_rules:
-            terms.append(sign * rule.u * rule.v_step.eval())
-            sign *= -1
-        return sp.Add(*terms) / (1 - self.coefficient)
-
-
-@dataclass
-class RewriteRule(Rule):
-    """∫ f dx = ∫ (f written another way) dx."""
-
-    rewritten: sp.Expr
-    substep: Rule
-
-    def eval(self):
-        return self.substep.eval()
+# sympy's own rule classes (imported above), so that a tree may mix the rules chosen here with
+# those of sympy's search and calcai.integrals reads both alike; two more are added here.
 
 
 @dataclass
@@ -232,6 +57,9 @@ class PartialFractionsRule(Rule):
     def eval(self) -> sp.Expr:
         return sp.Add(*(s.eval() for s in self.substeps))
 
+    def contains_dont_know(self) -> bool:
+        return any(s.contains_dont_know() for s in self.substeps)
+
 
 @dataclass
 class LongDivisionRule(PartialFractionsRule):
@@ -240,11 +68,8 @@ class LongDivisionRule(PartialFractionsRule):
 
 
 def is_rule(value) -> bool:
-    """A rule of either kind: calcai's, or sympy's (only possible once manualintegrate is loaded)."""
-    if isinstance(value, Rule):
-        return True
-    manual = sys.modules.get("sympy.integrals.manualintegrate")
-    return manual is not None and isinstance(value, manual.Rule)
+    """A node of a rule tree (sympy's rules and the two added here)."""
+    return isinstance(value, Rule)
 
 
 def sub_rules(rule):
