@@ -133,7 +133,7 @@ def definiteness(eigenvalues) -> str:
     """
     signs = []
     for e in eigenvalues:
-        e = sp.sympify(e)
+        e = sp.Integer(e) if isinstance(e, int) else e
         if e.free_symbols:
             sign = 0 if e.is_zero else 1 if e.is_positive else -1 if e.is_negative else None
             if sign is None and e.is_nonnegative:
