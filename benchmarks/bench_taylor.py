@@ -28,7 +28,8 @@ def measure(method: str, text: str, names: str, order: int) -> float:
     from calcai.differentiation import derive_tree  # noqa: F401
     from calcai.functions import rewrite_activations
     from calcai.powerseries import expand
-    from calcai.series import taylor, taylor_by_derivatives
+    from calcai.api import taylor
+    from calcai.series import taylor_by_derivatives
 
     expr = parse(text)
     symbols = tuple(sp.Symbol(n, real=True) for n in names.split(","))

@@ -15,6 +15,7 @@ numbers and strings) against the computed ``answer`` and returns a ``Check`` wit
 
 from __future__ import annotations
 
+import math
 import random
 from fractions import Fraction
 
@@ -345,6 +346,9 @@ class _Checker:
 
     # -- single values
     def leaf(self, exp, got, path: str, key) -> None:
+        if type(got) is float and getattr(exp, "is_Rational", False) and math.isfinite(got):
+            self.float_leaf(exp, got, path)
+            return
         if isinstance(got, str) or key in TEXT_ANSWERS:
             if isinstance(got, str) and isinstance(exp, str) and normalize_text(exp) == normalize_text(got):
                 self.add(path, exp, got, True)
@@ -435,6 +439,19 @@ class _Checker:
                      "which is not a finite number")
             return
         ok, diff, bound = _close(g, e, self.tolerance)
+        self.add(path, exp, got, ok, "" if ok else
+                 f"expected {_short(exp)}, got {_short(got)} (off by {_fmt(diff)}, "
+                 f"more than the tolerance {_fmt(bound)})")
+
+    def float_leaf(self, exp, got: float, path: str) -> None:
+        """A computed float against an expected rational (a network's answer holds thousands):
+        the comparison of ``numeric`` done exactly with Fractions, the float read as its
+        shortest decimal (as ``to_sympy`` reads it), instead of with 30-digit sympy Floats."""
+        e = Fraction(int(exp.p), int(exp.q))
+        g = Fraction(repr(got))
+        diff = abs(g - e)
+        bound = Fraction(self.tolerance.abs) + Fraction(self.tolerance.rel) * abs(e)
+        ok = diff <= bound
         self.add(path, exp, got, ok, "" if ok else
                  f"expected {_short(exp)}, got {_short(got)} (off by {_fmt(diff)}, "
                  f"more than the tolerance {_fmt(bound)})")

@@ -16,7 +16,8 @@ import math
 import os
 import sys
 
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_LIMIT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+from .errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_LIMIT, EXIT_OK  # noqa: F401
+
 FORMATS = ("auto", "text", "rich", "markdown", "latex", "json")
 
 
@@ -67,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument(operand, nargs="+" if operand == "exprs" else None)
         c.add_argument("--vars", help="variables in order, e.g. x,y")
         c.add_argument("--at", help="a point, e.g. x=3,y=4")
+        if name != "grad":
+            c.add_argument("--steps", choices=("auto", "all"), default="auto",
+                           help="all: every entry's rule tree (auto: summarised past 6 variables)")
 
     c = command("taylor", "Taylor polynomial")
     c.add_argument("expr")
@@ -110,6 +114,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the command ``argv`` (default: the process's arguments) and return its exit code.
+
+    Called without ``argv`` (the ``calcai`` program, ``python -m calcai``), main ends the
+    process itself once its output is flushed, with ``os._exit``: tearing down an
+    interpreter that has loaded sympy takes longer than many a command (60–80 ms), and
+    there is nothing to clean up — output files are written and fsynced before this
+    point, and workers are reaped by the runner."""
+    code = _main(argv)
+    if argv is None:
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass      # a reader that went away (calcai ... | head) is not an error
+    os._exit(code)
+
+
+def _main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -176,4 +203,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["main", "build_parser", "os"]
+__all__ = ["main", "build_parser"]

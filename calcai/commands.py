@@ -14,8 +14,8 @@ import sys
 from dataclasses import dataclass
 
 from . import limits
-from .cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_LIMIT, EXIT_OK
-from .errors import CalcaiError, LimitError, ParseError
+from .errors import (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_LIMIT, EXIT_OK, CalcaiError,
+                     LimitError, ParseError)
 
 COMMAND_LINE = "<command line>"
 
@@ -84,11 +84,14 @@ def _solve_and_render(task) -> Rendered:
 
 def _solve_and_render_unguarded(task) -> Rendered:
     problem, fmt = task
-    from .render.jsonout import solution_json
     from .solvers import solve
 
     solution = solve(problem)
-    data = solution_json(solution) if fmt == "json" else {}
+    data = {}
+    if fmt == "json":
+        from .render.jsonout import solution_json
+
+        data = solution_json(solution)
     text = "" if fmt in ("json", "none") else _limit_output(_render(solution, fmt))
     rows = [(item.path, _short(item.expected), _short(item.computed), item.ok, item.message)
             for item in solution.check.items]
@@ -185,9 +188,10 @@ def _one_off_problem(args) -> dict:
     elif c == "grad":
         data = {"kind": "gradient", "expr": args.expr, "vars": _names(args.vars), "at": _point_text(args.at, "--at")}
     elif c == "hessian":
-        data = {"kind": "hessian", "expr": args.expr, "vars": _names(args.vars), "at": _point_text(args.at, "--at")}
+        data = {"kind": "hessian", "expr": args.expr, "vars": _names(args.vars), "at": _point_text(args.at, "--at"),
+                "steps": args.steps}
     elif c == "jacobian":
-        data = {"kind": "jacobian", "exprs": list(args.exprs), "vars": _names(args.vars),
+        data = {"kind": "jacobian", "exprs": list(args.exprs), "vars": _names(args.vars), "steps": args.steps,
                 "at": _point_text(args.at, "--at")}
     elif c == "taylor":
         data = {"kind": "taylor", "expr": args.expr, "about": _point_text(args.about, "--about"),
@@ -273,19 +277,42 @@ def _one_off(args) -> int:
     return EXIT_OK
 
 
+# The modules each output format renders with (see _render and calcai.render).
+_RENDER_MODULES = {"text": ("calcai.render.text",), "markdown": ("calcai.render.markdown",),
+                   "latex": ("calcai.render.latex",), "json": ("calcai.render.jsonout",),
+                   "rich": ("rich.console", "calcai.render.rich_render"), "none": ()}
+
+
+def _preload(tasks) -> None:
+    """Import, before the workers are forked, what solving and rendering ``tasks`` needs, and
+    only that: the solver modules of their kinds, the renderer of their format, the checker
+    when a problem has expected values. Every worker then starts with them loaded."""
+    import importlib
+
+    from . import solvers
+
+    solvers.load_kinds(dict.fromkeys(problem.kind for problem, _fmt in tasks))
+    for fmt in dict.fromkeys(fmt for _problem, fmt in tasks):
+        for name in _RENDER_MODULES.get(fmt, ()):
+            importlib.import_module(name)
+    if any(problem.expected is not None for problem, _fmt in tasks):
+        importlib.import_module("calcai.check")
+        importlib.import_module("calcai.render.text")     # _short lays out the check rows
+
+
 def _workers(tasks, jobs=None):
     from .runner import run_batch
 
     lim = limits.current()
-    # heavy imports happen before forking, so every worker starts with them loaded
-    import sympy  # noqa: F401
+    _preload(tasks)
+    return run_batch(_solve_and_render, tasks, timeout=lim.timeout, memory_mb=lim.memory_mb, jobs=jobs,
+                     init=_in_worker)
 
-    from . import solvers, render  # noqa: F401
-    from .render import jsonout, text  # noqa: F401
-    solvers._load_all()
-    if any(t[1] == "rich" for t in tasks):
-        import rich.console  # noqa: F401
-    return run_batch(_solve_and_render, tasks, timeout=lim.timeout, memory_mb=lim.memory_mb, jobs=jobs)
+
+def _in_worker() -> None:
+    """Set up a worker process: OpenBLAS (numpy, for networks at scale) gets one thread unless
+    told otherwise — the products are small, and starting its threads costs about 0.1 s."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def _error_lines(err) -> list:

@@ -4,14 +4,23 @@ Every node holds the expression it differentiates (``expr``), the variable (``wr
 derivative (``result``) and the derivations it used (``substeps``). The tree is sound by
 construction and by test: for every node, ``result == diff(expr, wrt)``. Where no named
 rule applies the node says so (rule ``sympy``) and still holds sympy's derivative.
+
+Results are readable by construction, not tidied afterwards: a number in front of a sum stays
+there (2·(1 − tanh²(2x)), not 2 − 2tanh²(2x)); 1/(1 + e^(−u)) is recognised as σ(u) where it
+is differentiated; a polynomial in σ(u) or tanh(u) is differentiated through u = σ(u), so
+higher derivatives come out as σ(1 − σ)·P(σ) and (1 − tanh²)·Q(tanh). Every subtree is derived
+once per process (memoised on the expression and the variable), so gradients, Hessians and
+higher orders share their work. Only small results get a cheap tidy-up (``readable``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import ClassVar
 
 import sympy as sp
+from sympy.core.mul import _keep_coeff
 
 from . import limits as _limits
 from .errors import LimitError
@@ -183,13 +192,23 @@ class RewriteRule(DiffRule):
 
 
 @dataclass(frozen=True)
+class ExpandRule(DiffRule):
+    """d/du p(u) for a polynomial written as a product: expand p first, then term by term
+    (``before``: the derivative as the terms give it, when ``result`` is its factored form)."""
+    rule = "expand"
+    formula = "expand the polynomial, then d/du Σ aₖuᵏ = Σ k·aₖuᵏ⁻¹"
+    expanded: sp.Expr = None
+    before: sp.Expr = None
+
+
+@dataclass(frozen=True)
 class SympyRule(DiffRule):
     """No named rule applies: sympy's derivative, stated as such."""
     rule = "sympy"
     formula = "computed by sympy (no named rule)"
 
 
-# ------------------------------------------------------------------ rule selection
+# ------------------------------------------------------------------ building results
 
 _TRIG = (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc)
 _INVERSE_TRIG = (sp.asin, sp.acos, sp.atan)
@@ -203,25 +222,90 @@ _OUTER_DERIVATIVES = {
     sp.tanh: lambda u: 1 - sp.tanh(u) ** 2,
     sp.tan: lambda u: 1 + sp.tan(u) ** 2,
 }
+_CACHE_SIZE = 1 << 16
 
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def symbols_of(expr) -> frozenset:
+    """The free symbols of ``expr``, memoised for every subexpression (``has`` walks the tree)."""
+    if expr.is_Symbol:
+        return frozenset((expr,))
+    if not expr.args:
+        return frozenset()
+    if expr.is_Add or expr.is_Mul or expr.is_Pow or isinstance(expr, sp.Function):
+        return frozenset().union(*(symbols_of(a) for a in expr.args))
+    return frozenset(expr.free_symbols)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def size(expr) -> int:
+    """The number of nodes of ``expr``'s tree (memoised): a cheap measure before costly tidying."""
+    return 1 + sum(size(a) for a in expr.args if isinstance(a, sp.Basic))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _functions_in(expr) -> frozenset:
+    """The function classes applied anywhere in ``expr`` (memoised like ``symbols_of``)."""
+    if not expr.args:
+        return frozenset()
+    inner = frozenset().union(*(_functions_in(a) for a in expr.args if isinstance(a, sp.Basic)))
+    return inner | {expr.func} if isinstance(expr, sp.Function) else inner
+
+
+def product(*factors):
+    """f·g·… with the number in front kept outside a sum: 2·(1 − tanh²(u)), not 2 − 2tanh²(u)."""
+    coeff, rest = sp.S.One, []
+    for f in factors:
+        c, r = f.as_coeff_Mul()
+        coeff *= c
+        rest.append(r)
+    body = sp.Mul(*rest)
+    c, body = body.as_coeff_Mul()
+    coeff *= c
+    if coeff.is_zero:
+        return sp.S.Zero
+    return _keep_coeff(coeff, body)
+
+
+def substitute(expr, u, inner):
+    """``expr`` with the symbol ``u`` replaced by ``inner``, products rebuilt with ``product``."""
+    if expr == u:
+        return inner
+    if not expr.args or u not in symbols_of(expr):
+        return expr
+    args = [substitute(a, u, inner) for a in expr.args]
+    return product(*args) if expr.is_Mul else expr.func(*args)
+
+
+def _terms(expr) -> tuple:
+    return tuple(expr.as_ordered_terms())
+
+
+_ordered_terms = lru_cache(maxsize=4096)(_terms)
+
+
+# ------------------------------------------------------------------ rule selection
 
 def _fresh_u(expr) -> sp.Symbol:
-    names = {s.name for s in expr.free_symbols}
+    names = {s.name for s in symbols_of(expr)}
     for name in ("u", "v", "w", "s", "q"):
         if name not in names:
             return sp.Symbol(name, real=True)
     return sp.Dummy("u", real=True)
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def diff_steps(expr, x) -> DiffRule:
-    """The rule tree of d(expr)/dx."""
-    if not expr.has(x):
+    """The rule tree of d(expr)/dx (memoised: a subtree met again is not derived again)."""
+    if x not in symbols_of(expr):
         return ConstantRule(expr, x, sp.S.Zero)
     if expr == x:
         return VariableRule(expr, x, sp.S.One)
+    atom = _polynomial_atom(expr, x)
+    if atom is not None:
+        return _chain(expr, x, atom, None)
     if expr.is_Add:
-        subs = tuple(diff_steps(t, x) for t in expr.as_ordered_terms())   # in printed order
-        return SumRule(expr, x, sp.Add(*(s.result for s in subs)), subs)
+        return _sum_steps(expr, x)
     if expr.is_Mul:
         return _mul_steps(expr, x)
     if expr.is_Pow:
@@ -238,34 +322,61 @@ def diff_steps(expr, x) -> DiffRule:
     return SympyRule(expr, x, sp.diff(expr, x))
 
 
+def _sum_steps(expr, x) -> DiffRule:
+    """Term by term, in printed order; three or more constant terms are one 'constant' step."""
+    terms = _ordered_terms(expr)
+    constant = [t for t in terms if x not in symbols_of(t)]
+    subs = []
+    if len(constant) >= 3:
+        lumped = sp.Add(*constant)
+        subs = [diff_steps(t, x) for t in terms if x in symbols_of(t)] + [ConstantRule(lumped, x, sp.S.Zero)]
+    else:
+        subs = [diff_steps(t, x) for t in terms]
+    return SumRule(expr, x, sp.Add(*(s.result for s in subs)), tuple(subs))
+
+
 def _mul_steps(expr, x) -> DiffRule:
-    coeff, rest = expr.as_independent(x, as_Add=False)
+    coeff = sp.Mul(*(f for f in expr.args if x not in symbols_of(f)))
     if coeff != 1:
+        rest = sp.Mul(*(f for f in expr.args if x in symbols_of(f)))
         sub = diff_steps(rest, x)
-        return ConstantMultipleRule(expr, x, coeff * sub.result, (sub,))
-    numer, denom = sp.fraction(expr)
-    if denom != 1 and denom.has(x) and numer.has(x):
+        return ConstantMultipleRule(expr, x, product(coeff, sub.result), (sub,))
+    numer, denom = _fraction(expr)
+    if denom != 1 and x in symbols_of(denom) and x in symbols_of(numer):
         top, bottom = diff_steps(numer, x), diff_steps(denom, x)
-        result = (top.result * denom - numer * bottom.result) / denom ** 2
+        result = product(top.result * denom - numer * bottom.result, denom ** -2)
         return QuotientRule(expr, x, result, (top, bottom))
     first, *others = expr.as_ordered_factors()
     second = sp.Mul(*others)
     f, g = diff_steps(first, x), diff_steps(second, x)
-    return ProductRule(expr, x, f.result * second + first * g.result, (f, g))
+    return ProductRule(expr, x, product(f.result, second) + product(first, g.result), (f, g))
+
+
+def _fraction(expr) -> tuple:
+    """(numerator, denominator) of a product as written: factors with a negative number as
+    exponent go below the line; e^(−x) stays a factor (sympy's ``fraction`` would move it)."""
+    top, bottom = [], []
+    for f in expr.args:
+        if f.is_Pow and f.exp.is_Number and f.exp.is_negative:
+            bottom.append(f.base ** -f.exp)
+        else:
+            top.append(f)
+    return sp.Mul(*top), sp.Mul(*bottom)
 
 
 def _pow_steps(expr, x) -> DiffRule:
     base, exponent = expr.args
-    if not exponent.has(x):
+    if x not in symbols_of(exponent):
         if base == x:
-            return PowerRule(expr, x, exponent * x ** (exponent - 1))
-        return _chain(expr, x, base, lambda u: u ** exponent)
-    if not base.has(x):
+            return PowerRule(expr, x, product(exponent, x ** (exponent - 1)))
+        node = _chain(expr, x, base, lambda u: u ** exponent)
+        return _as_sigmoid(expr, node) or node
+    if x not in symbols_of(base):
         if exponent == x:
-            return ExpRule(expr, x, expr * sp.log(base))
+            return ExpRule(expr, x, product(expr, sp.log(base)))
         return _chain(expr, x, exponent, lambda u: base ** u)
     sub = diff_steps(exponent * sp.log(base), x)
-    return GeneralPowerRule(expr, x, expr * sub.result, (sub,))
+    return GeneralPowerRule(expr, x, product(expr, sub.result), (sub,))
 
 
 def _function_steps(expr, x, rule) -> DiffRule:
@@ -278,100 +389,122 @@ def _function_steps(expr, x, rule) -> DiffRule:
     return _chain(expr, x, arg, lambda u: expr.func(u, *expr.args[1:]))
 
 
-def _chain(expr, x, inner, outer) -> ChainRule:
+def _chain(expr, x, inner, outer) -> DiffRule:
+    """d/dx f(u) = f'(u)·du/dx; ``outer`` builds f(u) from u (None: ``expr`` is a polynomial in
+    ``inner``, written with u in its place)."""
     u = _fresh_u(expr)
-    outer_step = diff_steps(outer(u), u)
+    if outer is None:
+        outer_step = _polynomial_steps(expr.xreplace({inner: u}), u)
+    else:
+        outer_step = diff_steps(outer(u), u)
     inner_step = diff_steps(inner, x)
-    result = outer_step.result.subs(u, inner) * inner_step.result
+    result = product(substitute(outer_step.result, u, inner), inner_step.result)
     return ChainRule(expr, x, result, (outer_step, inner_step), u=u, inner=inner)
+
+
+def _polynomial_steps(p, u) -> DiffRule:
+    """d/du p(u) for a polynomial p: expanded first when written as a product, the result factored."""
+    expanded = sp.expand(p)
+    if expanded != p:
+        sub = diff_steps(expanded, u)
+        tidy = _factored(sub.result, u)
+        return ExpandRule(p, u, tidy, (sub,), expanded=expanded, before=None if tidy == sub.result else sub.result)
+    node = diff_steps(p, u)
+    tidy = _factored(node.result, u)
+    return node if tidy == node.result else RewriteRule(p, u, tidy, (node,), before=node.result)
+
+
+def _factored(poly_expr, u):
+    """A polynomial in u as a textbook leaves it: its factors over ℚ, each with a positive
+    constant term where it has one ((1 − 2u), not −(2u − 1)); unchanged when it does not factor."""
+    if not poly_expr.is_Add:
+        return poly_expr
+    coeff, factors = sp.factor_list(poly_expr, u)
+    if len(factors) == 1 and factors[0][1] == 1 and coeff == 1:
+        return poly_expr
+    flip = [i for i, (f, k) in enumerate(factors) if f.as_coeff_add()[0].is_negative]
+    sign = (-1) ** sum(factors[i][1] for i in flip)
+    if coeff > 0 and sign < 0:             # keep a positive number in front: 2(3u² − 1)
+        odd = [i for i in flip if factors[i][1] % 2]
+        flip.remove(odd[-1])
+        sign = -sign
+    parts = [(-f if i in flip else f) ** k for i, (f, k) in enumerate(factors)]
+    return product(coeff * sign, *parts)
+
+
+def _polynomial_atom(expr, x):
+    """σ(g) or tanh(g) when ``expr`` depends on x only through it and is a polynomial in it with
+    two or more terms or factors that contain it: such an expression is differentiated through
+    u = σ(g) (or tanh(g)), so its derivative is again a tidy polynomial times σ' (or tanh')."""
+    if not (expr.is_Add or expr.is_Mul):
+        return None
+    found = _functions_in(expr)
+    if sigmoid not in found and sp.tanh not in found:
+        return None
+    atoms = {a for a in expr.atoms(sigmoid, sp.tanh) if x in symbols_of(a)}
+    if len(atoms) != 1:
+        return None
+    atom = atoms.pop()
+    if sum(1 for a in expr.args if a.has(atom)) < 2:
+        return None
+    t = sp.Dummy("t")
+    p = expr.xreplace({atom: t})
+    if x in p.free_symbols or not p.is_polynomial(t):
+        return None
+    return atom
+
+
+def _as_sigmoid(expr, chain):
+    """1/(1 + e^(−g)) is σ(g): its chain-rule derivative e^(−g)·g'/(1 + e^(−g))² is rewritten
+    to σ(g)·(1 − σ(g))·g', the tutorial's form."""
+    base, exponent = expr.args
+    if exponent != -1 or not base.is_Add or len(base.args) != 2 or sp.S.One not in base.args:
+        return None
+    e = next(a for a in base.args if a != 1)
+    if not isinstance(e, sp.exp):
+        return None
+    g = -e.args[0]
+    s = sigmoid(g)
+    x = chain.wrt
+    result = product(s, 1 - s, diff_steps(g, x).result)
+    return RewriteRule(expr, x, result, (chain,), before=chain.result)
 
 
 # ------------------------------------------------------------------ readable forms
 
-def _sigmoid_form(expr):
-    """e^(−u)/(1 + e^(−u))² and friends → σ(u)·(1 − σ(u)), when that is what ``expr`` is."""
-    for e in expr.atoms(sp.exp):
-        u = -e.args[0]
-        candidate = sigmoid(u) * (1 - sigmoid(u))
-        t = sp.Dummy("t", positive=True)
-        closed = candidate.rewrite(sp.exp)
-        diff = (expr - closed).subs({sp.exp(-u): t, sp.exp(u): 1 / t})
-        if not diff.has(sp.exp) and sp.cancel(sp.together(diff)) == 0:
-            return candidate
-    return None
+READABLE_MAX_OPS = 40
+READABLE_MAX_SIZE = 120       # tree nodes: larger results are not even measured
 
 
 def readable(expr):
-    """A tidy equivalent of ``expr`` from targeted rewrites (never a blanket simplify)."""
-    if expr.count_ops() > 300:
+    """A tidier equivalent of a small result, from cheap targeted rewrites: a polynomial collected
+    (2(x + 2y) + 6(3x + 4y) → 20x + 28y), a number pulled in front of a sum (2 − 2tanh²(u) →
+    2·(1 − tanh²(u))), a small rational function cancelled. Results of more than
+    ``READABLE_MAX_OPS`` operations are left as the rules built them."""
+    if not expr.is_Add and not expr.is_Mul:
         return expr
-    sig = _sigmoid_form(expr) if expr.has(sp.exp) else None
-    if sig is not None:
-        return sig
-    best, best_ops = expr, expr.count_ops()
-    pulled = sp.factor_terms(expr)
-    coeff, rest = pulled.as_coeff_Mul()
-    if (expr.is_Add and coeff not in (1, -1) and rest.is_Add and not expr.is_polynomial()
-            and pulled.count_ops() <= best_ops):
-        return pulled                     # 2 − 2tanh²(u) → 2·(1 − tanh²(u)): the rule's form, scaled
-    candidates = [pulled, sp.cancel(expr)]
-    if expr.is_polynomial() or expr.is_rational_function():
-        candidates.append(sp.factor(expr))
-    for cand in candidates:
-        ops = cand.count_ops()
-        if ops <= best_ops - 2:
-            best, best_ops = cand, ops
-    return best
+    if expr.is_Mul and _functions_in(expr) & {sigmoid, sp.tanh}:
+        return expr                       # σ(1 − σ)·P(σ), (1 − tanh²)·Q(tanh): built in textbook form
+    if size(expr) > READABLE_MAX_SIZE:
+        return expr
+    ops = expr.count_ops()
+    if ops > READABLE_MAX_OPS:
+        return expr
+    if expr.is_polynomial():
+        candidates = [sp.expand(expr), sp.factor(expr)]
+    else:
+        pulled = sp.factor_terms(expr)
+        coeff, rest = pulled.as_coeff_Mul()
+        if expr.is_Add and coeff not in (1, -1) and rest.is_Add and pulled.count_ops() <= ops:
+            return pulled                 # the rule's form, scaled
+        candidates = [pulled]
+        if expr.is_rational_function():   # cancel and factor only where they are cheap and exact
+            candidates += [sp.cancel(expr), sp.factor(expr)]
+    best = min(candidates, key=sp.count_ops)      # the first of the shortest
+    return best if best.count_ops() <= ops - 2 else expr
 
 
-# ------------------------------------------------------------------ public API
-
-def to_expr(value, variables=None):
-    """A sympy expression from a string (read with calcai.parse) or a sympy object."""
-    if isinstance(value, str):
-        from .parser import parse
-
-        return parse(value, variables)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        from .evaluate import exact
-
-        return exact(value)
-    if isinstance(value, sp.Basic):
-        return value
-    from fractions import Fraction
-
-    if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
-    raise TypeError(f"an expression must be a string or a sympy object, not {type(value).__name__}")
-
-
-def to_symbol(value, expr=None):
-    """A Symbol from a name or a Symbol; a name matches the expression's symbol of that name."""
-    if isinstance(value, sp.Symbol):
-        return value
-    if isinstance(value, str):
-        from .parser import check_variable_name
-
-        check_variable_name(value)
-        if expr is not None:
-            for s in expr.free_symbols:
-                if s.name == value:
-                    return s
-        return sp.Symbol(value, real=True)
-    raise TypeError(f"a variable must be a name or a Symbol, not {type(value).__name__}")
-
-
-def sole_variable(expr, purpose="differentiate"):
-    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-    if len(symbols) == 1:
-        return symbols[0]
-    from .errors import CalcaiError
-
-    if not symbols:
-        return sp.Symbol("x", real=True)
-    names = ", ".join(s.name for s in symbols)
-    raise CalcaiError(f"the expression has several variables ({names}); say which to {purpose} by (wrt=...)")
-
+# ------------------------------------------------------------------ trees as shown
 
 @dataclass(frozen=True)
 class Derivation(Walkthrough):
@@ -406,8 +539,9 @@ class Derivation(Walkthrough):
     def at(self, point):
         """The derivative's exact value at ``point`` ({x: 0} or {"x": 0})."""
         from .evaluate import evaluate_at
+        from .inputs import point_map
 
-        return evaluate_at(self.result, point)
+        return evaluate_at(self.result, point_map(point, self.expr))
 
 
 def derivative_label(expr, wrt, order=1) -> sp.Derivative:
@@ -415,16 +549,18 @@ def derivative_label(expr, wrt, order=1) -> sp.Derivative:
     return sp.Derivative(expr, (wrt, order), evaluate=False)
 
 
+_SYMBOL_FIELDS = ("inner", "before", "expanded")
+
+
 def _substitute(node, old, new):
     """The same tree with the symbol ``old`` written as ``new`` everywhere."""
-    swap = {old: new}
-    changes = dict(expr=node.expr.xreplace(swap), wrt=node.wrt.xreplace(swap),
-                   result=node.result.xreplace(swap),
+    changes = dict(expr=substitute(node.expr, old, new), wrt=substitute(node.wrt, old, new),
+                   result=substitute(node.result, old, new),
                    substeps=tuple(_substitute(s, old, new) for s in node.substeps))
-    if isinstance(node, ChainRule):
-        changes["inner"] = node.inner.xreplace(swap)
-    if isinstance(node, RewriteRule):
-        changes["before"] = node.before.xreplace(swap)
+    for name in _SYMBOL_FIELDS:
+        value = getattr(node, name, None)
+        if value is not None:
+            changes[name] = substitute(value, old, new)
     return replace(node, **changes)
 
 
@@ -447,25 +583,33 @@ def _name_inner_functions(tree, avoid: set):
             outer, inner = node.substeps
             outer = rename(_substitute(outer, node.u, u))
             return replace(node, u=u, substeps=(outer, rename(inner)))
+        if not node.substeps:
+            return node
         return replace(node, substeps=tuple(rename(s) for s in node.substeps))
 
     return rename(tree)
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
+def derivative(expr, x):
+    """d(expr)/dx as the walkthrough states it (the rule tree's result, tidied when small)."""
+    return readable(diff_steps(expr, x).result)
+
+
+@lru_cache(maxsize=4096)
 def derive_tree(expr, x) -> DiffRule:
-    """The rule tree of d(expr)/dx, topped by a rewrite node when a tidier form exists."""
-    tree = _name_inner_functions(diff_steps(expr, x), {s.name for s in expr.free_symbols})
-    tidy = readable(tree.result)
+    """The rule tree of d(expr)/dx as shown: chain rules lettered u, v, …, topped by a rewrite
+    node when a tidier form of the result exists."""
+    tree = _name_inner_functions(diff_steps(expr, x), {s.name for s in symbols_of(expr)})
+    tidy = derivative(expr, x)
     if tidy != tree.result:
         tree = RewriteRule(expr, x, tidy, (tree,), before=tree.result)
     return tree
 
 
-def derive(expr, wrt=None, order: int = 1) -> Derivation:
-    """Differentiate step by step: ``derive("x^3 + 2x^2 + 5").result == 3x² + 4x``."""
-    expr = to_expr(expr)
-    x = to_symbol(wrt, expr) if wrt is not None else sole_variable(expr)
-    if not isinstance(order, int) or order < 1:
+def derive(expr, x, order: int = 1) -> Derivation:
+    """d^order(expr)/dx^order step by step (``expr`` a sympy expression, ``x`` a Symbol)."""
+    if not isinstance(order, int) or isinstance(order, bool) or order < 1:
         raise ValueError("order must be a whole number ≥ 1")
     limit = _limits.current().max_order
     if order > limit:

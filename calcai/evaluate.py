@@ -1,58 +1,12 @@
-"""Exact evaluation at a point, with a sentence instead of zoo, nan or a complex surprise."""
+"""Exact evaluation at a point, with a sentence instead of zoo, nan or a complex surprise.
+
+Points are ``{Symbol: sympy number}`` (calcai.inputs.point_map makes them from user input)."""
 
 from __future__ import annotations
-
-from fractions import Fraction
 
 import sympy as sp
 
 from .errors import MathError
-
-
-def exact(value):
-    """An exact sympy number from a Python number: 0.1 becomes 1/10 (via its shortest repr)."""
-    if isinstance(value, bool):
-        raise TypeError("a number is expected, not a boolean")
-    if isinstance(value, int):
-        return sp.Integer(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise MathError(f"{value} is not a finite number")
-        return sp.Rational(repr(value))
-    if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
-    if isinstance(value, sp.Basic):
-        return value
-    raise TypeError(f"a number is expected, not {type(value).__name__}")
-
-
-def as_sympy(value):
-    """A sympy object from a sympy object or a Python number (floats stay floats); never from a
-    string — text is read only by calcai.parse."""
-    if isinstance(value, sp.Basic):
-        return value
-    if isinstance(value, (str, bytes, bool)) or value is None:
-        raise TypeError(f"a number or sympy object is expected, not {type(value).__name__}")
-    if isinstance(value, int):
-        return sp.Integer(value)
-    if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
-    if isinstance(value, float):
-        return sp.Float(value, 15)
-    if isinstance(value, complex):
-        return sp.Float(value.real, 15) + sp.I * sp.Float(value.imag, 15)
-    raise TypeError(f"a number or sympy object is expected, not {type(value).__name__}")
-
-
-def point_map(point, expr=None) -> dict:
-    """``{Symbol: exact number}`` from a point given by names or Symbols."""
-    from .differentiation import to_expr, to_symbol
-
-    result = {}
-    for key, value in dict(point).items():
-        sym = to_symbol(key, expr)
-        result[sym] = to_expr(value) if not isinstance(value, (int, float)) else exact(value)
-    return result
 
 
 def describe_point(point: dict) -> str:
@@ -66,9 +20,9 @@ def describe_point(point: dict) -> str:
     return ", ".join(pair(s, v) for s, v in point.items())
 
 
-def evaluate_at(expr, point):
-    """``expr`` at ``point``, exactly; a MathError that explains when there is no real value."""
-    values = point_map(point, expr)
+def evaluate_at(expr, values: dict):
+    """``expr`` at the point ``values`` ({Symbol: number}), exactly; a MathError that explains
+    when there is no real value."""
     value = expr.xreplace(values)
     if _undefined(value, expr):
         raise MathError(undefined_message(expr, values))

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .differentiation import sole_variable, to_expr, to_symbol
+from . import integral_rules
 from .errors import MathError
+from .integral_rules import is_polynomial, is_rule, sub_rules
 from .solution import Equation, Section, Text, Walkthrough
 
 
@@ -38,34 +39,33 @@ class IntegralStep:
     substeps: tuple = ()
     u: sp.Expr | None = None          # a substitution's new variable …
     inner: sp.Expr | None = None      # … and what it stands for (u = cos(x))
+    expanded: sp.Expr | None = None   # the integrand rewritten (its partial fractions)
 
 
-# ---------------------------------------------------------------- sympy's rule tree
+# ---------------------------------------------------------------- rule trees
+#
+# A tree mixes calcai's textbook rules (calcai.integral_rules) and sympy's manualintegrate rules
+# for what those leave to sympy's search: both have the same class names and fields, so the
+# functions below go by the class name (and never import manualintegrate themselves).
 
 def _rule_name(rule) -> str:
     name = type(rule).__name__.removesuffix("Rule")
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _sub_rules(rule):
-    from sympy.integrals.manualintegrate import Rule
+def _kind(rule) -> str:
+    return type(rule).__name__
 
-    for f in dataclasses.fields(rule):
-        value = getattr(rule, f.name)
-        for v in (value if isinstance(value, (list, tuple)) else [value]):
-            if isinstance(v, Rule):
-                yield v
-            elif isinstance(v, tuple):                      # PiecewiseRule: (rule, condition)
-                yield from (w for w in v if isinstance(w, Rule))
+
+def _sub_rules(rule):
+    return sub_rules(rule)
 
 
 def _usable(rule) -> bool:
     """Whether the rule tree integrates (some alternative of each AlternativeRule does)."""
-    from sympy.integrals.manualintegrate import AlternativeRule, DontKnowRule
-
-    if isinstance(rule, DontKnowRule):
+    if _kind(rule) == "DontKnowRule":
         return False
-    if isinstance(rule, AlternativeRule):
+    if _kind(rule) == "AlternativeRule":
         return any(_usable(a) for a in rule.alternatives)
     return all(_usable(r) for r in _sub_rules(rule))
 
@@ -77,39 +77,40 @@ def _size(rule) -> int:
 def _prune(rule):
     """The rule tree with each AlternativeRule replaced by its shortest usable alternative, so a
     walkthrough shows one way to integrate (and every node's result comes from that way)."""
-    from sympy.integrals.manualintegrate import AlternativeRule, Rule
-
-    if isinstance(rule, AlternativeRule):
+    if _kind(rule) == "AlternativeRule":
         usable = [a for a in rule.alternatives if _usable(a)] or list(rule.alternatives)
         return _prune(min(usable, key=_size))
     changes = {}
     for f in dataclasses.fields(rule):
         value = getattr(rule, f.name)
-        if isinstance(value, Rule):
+        if is_rule(value):
             changes[f.name] = _prune(value)
-        elif isinstance(value, (list, tuple)) and any(isinstance(v, (Rule, tuple)) for v in value):
+        elif isinstance(value, (list, tuple)) and any(is_rule(v) or isinstance(v, tuple) for v in value):
             changes[f.name] = type(value)(
-                _prune(v) if isinstance(v, Rule)
-                else tuple(_prune(w) if isinstance(w, Rule) else w for w in v) if isinstance(v, tuple)
+                _prune(v) if is_rule(v)
+                else tuple(_prune(w) if is_rule(w) else w for w in v) if isinstance(v, tuple)
                 else v for v in value)
     return dataclasses.replace(rule, **changes) if changes else rule
 
 
 def _convert(rule, integrand=None) -> IntegralStep:
-    """Turn a (pruned) manualintegrate Rule and its nested rules into IntegralStep nodes.
+    """Turn a (pruned) rule and its nested rules into IntegralStep nodes.
     ``integrand`` overrides the rule's own: sympy sometimes records the integrand of the parent
     in a ConstantTimesRule's substep (∫ x/(x² − 1) dx = ln(x² − 1)) where it integrates ``other``."""
-    from sympy.integrals.manualintegrate import ConstantTimesRule, URule
-
-    if isinstance(rule, ConstantTimesRule):
+    kind = _kind(rule)
+    if kind == "ConstantTimesRule":
         subs = (_convert(rule.substep, rule.other),)
+    elif kind == "CyclicPartsRule":      # its parts steps have no second integral: show ∫ dv = v
+        subs = tuple(_convert(p.v_step, p.dv) for p in rule.parts_rules)
     else:
         subs = tuple(_convert(r) for r in _sub_rules(rule))
-    u = inner = None
-    if isinstance(rule, URule):
+    u = inner = expanded = None
+    if kind == "URule":
         u, inner = rule.u_var, rule.u_func
+    if kind in ("PartialFractionsRule", "LongDivisionRule"):
+        expanded = rule.rewritten
     expr = rule.integrand if integrand is None else integrand
-    return IntegralStep(_rule_name(rule), expr, rule.variable, rule.eval(), subs, u, inner)
+    return IntegralStep(_rule_name(rule), expr, rule.variable, rule.eval(), subs, u, inner, expanded)
 
 
 def _sympy_tree(expr, x) -> IntegralStep:
@@ -120,13 +121,22 @@ def _sympy_tree(expr, x) -> IntegralStep:
 
 
 def integral_tree(expr, x) -> IntegralStep:
-    """The rule tree of ∫ expr dx; rule 'sympy' where manualintegrate has no rule; a piecewise
-    integrand is integrated piece by piece (rule 'piecewise')."""
-    from sympy.integrals.manualintegrate import integral_steps
+    """The rule tree of ∫ expr dx: textbook rules first (calcai.integral_rules), sympy's rule
+    search for the rest; rule 'sympy' where manualintegrate has no rule; a piecewise integrand
+    is integrated piece by piece (rule 'piecewise')."""
+    return _tree(expr, x, integral_rules.steps)
 
+
+def searched_tree(expr, x) -> IntegralStep:
+    """The rule tree from sympy's own search alone (the slow path: the fallback when the
+    textbook tree fails its check, and the reference the tests compare it with)."""
+    return _tree(expr, x, integral_rules.sympy_steps)
+
+
+def _tree(expr, x, rules_of) -> IntegralStep:
     if isinstance(expr, sp.Piecewise):
         return _piecewise_tree(expr, x)
-    rules = integral_steps(expr, x)
+    rules = rules_of(expr, x)
     if not _usable(rules):
         return _sympy_tree(expr, x)
     return _convert(_prune(rules))
@@ -183,6 +193,46 @@ def _at(expr, x, t):
     return _complex(value)
 
 
+def _mp(t):
+    """A sample point as an mpmath number at the working precision."""
+    import mpmath
+
+    if t.is_Rational:
+        return mpmath.mpf(t.p) / t.q
+    return mpmath.mpmathify(str(sp.N(t, mpmath.mp.dps + 5)))
+
+
+def _values(expr, x, points) -> list:
+    """``expr`` at each point as a Python complex (None where undefined or infinite).
+
+    Evaluated by mpmath at 30 digits through one lambdify, which is some fifty times faster
+    than substituting into sympy; exactly by substitution (``_at``) where lambdify cannot (a
+    function mpmath does not know)."""
+    import mpmath
+
+    try:
+        fn = sp.lambdify(x, expr, modules="mpmath")
+    except Exception:       # noqa: BLE001 - an expression the printer cannot write: evaluate exactly
+        fn = None
+    out = []
+    with mpmath.workdps(30):
+        for t in points:
+            if fn is not None:
+                try:
+                    value = complex(fn(_mp(t)))
+                except (ZeroDivisionError, OverflowError, ValueError):      # a pole: undefined there
+                    out.append(None)
+                    continue
+                except Exception:   # noqa: BLE001 - e.g. NameError for an unknown function
+                    fn = None
+                else:
+                    finite = math.isfinite(value.real) and math.isfinite(value.imag)
+                    out.append(value if finite else None)
+                    continue
+            out.append(_at(expr, x, t))
+    return out
+
+
 def _parameters(*exprs, x):
     """Values for symbols other than ``x`` (so a test at sample points is numeric)."""
     others = sorted(set().union(*(e.free_symbols for e in exprs)) - {x}, key=lambda s: s.name)
@@ -206,35 +256,80 @@ def _real_branch(expr, x):
     return expr.replace(lambda e: _odd_root(e, x), real)
 
 
-def _real_logs(F, f, x):
-    """ln(u) → ln|u| in the antiderivative F of f where u can be negative while f is real:
-    d/dx ln|u| = u'/u too, so the derivative check still holds and F is real there."""
+_REAL_FUNCTIONS = (sp.exp, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.atan, sp.Abs, sp.sign)
+
+
+def _real_wherever_defined(e) -> bool:
+    """Whether e (in real variables) is real at every point where it is defined: built from
+    real numbers, +, ×, integer powers, powers of nonnegative bases and functions such as exp,
+    sin and arctan. False only means "evaluate to find out"."""
+    if e.is_Symbol or e.is_number:
+        return e.is_real is True
+    if e.is_Add or e.is_Mul:
+        return all(_real_wherever_defined(a) for a in e.args)
+    if e.is_Pow:
+        return _real_wherever_defined(e.base) and _real_wherever_defined(e.exp) and \
+            (e.exp.is_Integer or e.base.is_nonnegative is True)
+    if isinstance(e, _REAL_FUNCTIONS):
+        return all(_real_wherever_defined(a) for a in e.args)
+    return False
+
+
+def _real_points(f, x) -> tuple:
+    """The sample points where f is real (all of them when f is real wherever it is defined:
+    a pole only matters for ln|u| if u < 0 there alone, which a continuous u cannot do)."""
+    if _real_wherever_defined(f):
+        return _SAMPLES
+    return tuple(t for t, v in zip(_SAMPLES, _values(f, x, _SAMPLES)) if v is not None and _is_real(v))
+
+
+def _negative_real(u, x, points) -> bool:
+    """u < 0 at one of the points, and u real at every one of them where it is defined (so
+    d/dx ln|u| = u'/u = d/dx ln(u) there)."""
+    try:
+        poly = sp.Poly(u, x)
+    except sp.PolynomialError:
+        poly = None
+    if poly is not None and (poly.domain.is_QQ or poly.domain.is_ZZ):
+        return any(poly.eval(t) < 0 for t in points)             # exact, and real everywhere
+    negative = False
+    for v in _values(u, x, points):
+        if v is None:
+            continue
+        if not _is_real(v):
+            return False
+        negative = negative or v.real < 0
+    return negative
+
+
+def _real_logs(F, f, x, memo=None):
+    """ln(u) → ln|u| in the antiderivative F of f where u is real but can be negative while f
+    is real: d/dx ln|u| = u'/u too, so F stays an antiderivative and is real there. ``memo``
+    keeps the verdict on each ln argument across the nodes of one tree."""
     if not F.has(sp.log):
         return F
+    memo = {} if memo is None else memo
     r = x if x.is_real else sp.Dummy(x.name, real=True)
     params = _parameters(F, f, x=x)
 
     def numeric(e):
         return e.xreplace(params).xreplace({x: r})
 
-    fr = _real_branch(numeric(f), r)
-    real_points = [t for t in _SAMPLES if (v := _at(fr, r, t)) is not None and _is_real(v)]
+    points = None
 
     def negative_somewhere(u) -> bool:
+        nonlocal points
         if u.is_nonnegative or isinstance(u, sp.Abs):
             return False
-        u = numeric(u)
-        for t in real_points:
-            v = _at(u, r, t)
-            if v is not None and _is_real(v) and v.real < 0:
-                return True
-        return False
+        if points is None:
+            points = _real_points(_real_branch(numeric(f), r), r)
+        key = (u, x, points)
+        if key not in memo:
+            memo[key] = _negative_real(_real_branch(numeric(u), r), r, points)
+        return memo[key]
 
-    new = F.replace(lambda e: isinstance(e, sp.log) and negative_somewhere(e.args[0]),
-                    lambda e: sp.log(sp.Abs(e.args[0])))
-    if new == F or _derivative_check(_real_branch(numeric(new), r), fr, r, real_points, real=False) == "bad":
-        return F
-    return new
+    return F.replace(lambda e: isinstance(e, sp.log) and negative_somewhere(e.args[0]),
+                     lambda e: sp.log(sp.Abs(e.args[0])))
 
 
 def _derivative_check(F, f, x, points, real: bool = True) -> str:
@@ -245,14 +340,11 @@ def _derivative_check(F, f, x, points, real: bool = True) -> str:
     except (TypeError, ValueError, NotImplementedError):
         return "unknown"
     tested = 0
-    for t in points:
-        fv = _at(f, x, t)
+    for fv, Fv, dv in zip(_values(f, x, points), _values(F, x, points), _values(dF, x, points)):
         if fv is None or not _is_real(fv):
             continue
-        Fv = _at(F, x, t)
         if real and (Fv is None or not _is_real(Fv)):
             return "bad"
-        dv = _at(dF, x, t)
         if dv is None:
             continue
         if abs(dv - fv) > 1e-8 * max(1.0, abs(fv)):
@@ -273,16 +365,24 @@ def _check_antiderivative(F, f, x) -> str:
     return _derivative_check(Fr.xreplace(params), fr.xreplace(params), r, _SAMPLES)
 
 
-def _realify(node: IntegralStep) -> IntegralStep:
+def _realify(node: IntegralStep, memo=None) -> IntegralStep:
     """Every node of the tree with ln|u| where sympy wrote ln(u)."""
-    subs = tuple(_realify(s) for s in node.substeps)
-    result = _real_logs(node.result, node.expr, node.wrt) if node.result is not None else None
+    memo = {} if memo is None else memo
+    subs = tuple(_realify(s, memo) for s in node.substeps)
+    result = _real_logs(node.result, node.expr, node.wrt, memo) if node.result is not None else None
     return dataclasses.replace(node, result=result, substeps=subs)
 
 
+def _awkward_log(log, x) -> bool:
+    """ln of a sum or product with e^(−kx) in it: ln(2 + 2e^(−x)), ln(2e^(−x)), ln(1 + e^(−x))."""
+    return any(e.args[0].has(x) and e.args[0].could_extract_minus_sign() for e in log.args[0].atoms(sp.exp))
+
+
 def _tidy(F, f, x):
-    """A shorter equal form of F when there is one (ln(2 + 2e^(−x)) − ln(2e^(−x)) → ln(eˣ + 1))."""
-    if not F.has(sp.log) or F.has(sp.Piecewise):
+    """A shorter equal form of F when sympy's rules left ln of a sum with e^(−kx) in it
+    (ln(2 + 2e^(−x)) − ln(2e^(−x)) → ln(eˣ + 1)). Only there, and only for a small F: every
+    other antiderivative is built in textbook form already (ln|x| − ln|x + 1| stays two logs)."""
+    if F.has(sp.Piecewise) or not any(_awkward_log(L, x) for L in F.atoms(sp.log)) or sp.count_ops(F) > 40:
         return F
     try:
         candidate = sp.simplify(sp.logcombine(F, force=True))
@@ -293,7 +393,7 @@ def _tidy(F, f, x):
 
     if sp.count_ops(candidate) >= sp.count_ops(F) or candidate.has(sp.I) or not radicals(candidate) <= radicals(F):
         return F                       # not shorter, or new roots (√(x − 3) where F had none)
-    difference = [d for t in _SAMPLES if (d := _at(candidate - F, x, t)) is not None]
+    difference = [d for d in _values(candidate - F, x, _SAMPLES) if d is not None]
     if len(difference) < 3 or any(abs(d - difference[0]) > 1e-9 for d in difference):
         return F                       # not F + a constant wherever both are defined
     return candidate if _check_antiderivative(candidate, f, x) == "ok" else F
@@ -450,26 +550,34 @@ def _integrand_form(expr):
 
 
 def _antiderivative(expr, integrand, x):
-    """The rule tree of a real antiderivative (MathError when sympy's is not real)."""
+    """The rule tree of a real antiderivative (MathError when sympy's is not real): the
+    textbook tree, or sympy's searched tree when that one fails its check, or sympy's own
+    integrate."""
     try:
-        tree = _realify(integral_tree(integrand, x))
+        tree = _checked(integral_tree(integrand, x), integrand, x)
     except MathError:
         raise MathError(f"no closed-form antiderivative of {_text(expr)} was found") from None
-    F = _tidy(tree.result, integrand, x)
-    if F != tree.result:
-        tree = dataclasses.replace(tree, result=F)
     if _check_antiderivative(tree.result, integrand, x) != "bad":
         return tree
-    if tree.rule != "sympy":           # the rules gave something wrong or complex: try sympy's own
+    for fallback in (searched_tree, _sympy_tree):
+        if tree.rule == "sympy":
+            break
         try:
-            alternative = _realify(_sympy_tree(integrand, x))
+            alternative = _checked(fallback(integrand, x), integrand, x)
         except MathError:
-            alternative = None
-        if alternative is not None and _check_antiderivative(alternative.result, integrand, x) != "bad":
+            continue
+        if _check_antiderivative(alternative.result, integrand, x) != "bad":
             return alternative
     why = "complex-valued" if tree.result.has(sp.I, sp.exp_polar, sp.polar_lift) else \
         "not a real antiderivative wherever the function is real"
     raise MathError(f"no real closed-form antiderivative of {_text(expr)} was found: sympy's answer is {why}")
+
+
+def _checked(tree, integrand, x):
+    """The tree with ln|u| for ln(u) and a tidier F where there is one."""
+    tree = _realify(tree)
+    F = _tidy(tree.result, integrand, x)
+    return tree if F == tree.result else dataclasses.replace(tree, result=F)
 
 
 def _notes(tree, integrand) -> tuple:
@@ -493,14 +601,12 @@ def _notes(tree, integrand) -> tuple:
     return tuple(notes)
 
 
-def integrate(expr, wrt=None, bounds=None) -> Integral:
+def integrate(expr, x, bounds=None) -> Integral:
     """Integrate step by step; with ``bounds=(a, b)`` the definite integral via F(b) − F(a)."""
-    expr = to_expr(expr)
-    x = to_symbol(wrt, expr) if wrt is not None else sole_variable(expr, "integrate")
     integrand = _integrand_form(expr)
     rewritten = integrand if integrand != expr else None
     if bounds is not None:
-        a, b = (to_expr(v) if not isinstance(v, (int, float)) else sp.Rational(repr(v)) for v in bounds)
+        a, b = bounds
         _require_real(expr, _real_branch(integrand, x), x, a, b)
     try:
         tree = _antiderivative(expr, integrand, x)
@@ -529,7 +635,7 @@ def _definite(expr, integrand, x, tree, a, b, rewritten, notes) -> Integral:
     breaks = sorted(set(singular) | set(jumps), key=float, reverse=descending)
     if not breaks:
         upper, lower = _value_at(F_real, x, b), _value_at(F_real, x, a)
-        result = _simplify(upper - lower)
+        result = _gather_logs(upper - lower)
         _require_finite(expr, a, b, result, upper, lower)
         value = Integral(expr, x, tree, F, (a, b), upper, lower, result, **common)
     else:
@@ -551,7 +657,7 @@ def _definite(expr, integrand, x, tree, a, b, rewritten, notes) -> Integral:
                                     f"F({_text(x)}) = {_text(F)} has no finite limit as {_text(x)} → "
                                     f"{_text(p)}{side or ''}")
             pieces.append(Piece(left, right, lv, rv, left_side, right_side))
-        result = _simplify(sum((p.value for p in pieces), sp.Integer(0)))
+        result = _gather_logs(sum((p.value for p in pieces), sp.Integer(0)))
         upper, lower = pieces[-1].right_value, pieces[0].left_value
         _require_finite(expr, a, b, result, upper, lower)
         value = Integral(expr, x, tree, F, (a, b), upper, lower, result, improper=True,
@@ -573,13 +679,39 @@ def _descending(a, b) -> bool:
         return False
 
 
-def _simplify(value):
-    if value.has(sp.exp, sp.log, sp.erf, sp.Abs, sp.sign, sp.atan, sp.asin, sp.acos) or \
-            (value.is_number and sp.count_ops(value) > 12):
-        simpler = sp.simplify(value)
-        if sp.count_ops(simpler) <= sp.count_ops(value):
-            return simpler
-    return value
+def _gather_logs(value):
+    """A definite value with its logarithms of positive numbers gathered into one:
+    2ln(2) − ln(3) = ln(4/3), 3ln(18)/2 − 3ln(13)/2 = 3ln(18/13)/2, ln(1 + e) − ln(1 + e⁻¹) = 1,
+    and −c·ln(r) written c·ln(1/r) for a fraction r < 1 (−ln(3/4)/2 = ln(4/3)/2).
+
+    Not sympy's simplify: it is slow, its first call imports sympy.physics.units (~70 ms), and
+    its forms are hard to predict (ln(6^(2/3)/2) for ln(9)/3 − ln(2)/3)."""
+    if not value.has(sp.log):
+        return value
+    logs, rest = [], []
+    for term in sp.Add.make_args(value):
+        c, f = term.as_coeff_Mul()
+        if isinstance(f, sp.log) and c.is_Rational and f.args[0].is_number and f.args[0].is_positive:
+            logs.append((c, f.args[0]))
+        else:
+            rest.append(term)
+    if not logs:
+        return value
+    if len(logs) == 1:
+        (c, r), = logs
+        if c < 0 and r.is_Rational and r < 1:
+            return -c * sp.log(1 / r) + sp.Add(*rest)
+        return value
+    g = abs(sp.gcd_list([c for c, _ in logs]))
+    product = sp.Mul(*(r ** (c / g) for c, r in logs))
+    argument = sp.cancel(product)
+    if argument.has(sp.Add):                # keep a quotient of sums only when one side is a number
+        argument = product
+        if sum(1 for factor in sp.Mul.make_args(argument) if factor.has(sp.Add)) > 1:
+            return value               # ln(1 + e⁻¹) − ln(1 + e⁻³) stays: one ln of a quotient of sums is no clearer
+    if argument.is_Rational and max(abs(argument.p), argument.q) > 10 ** 6:
+        return value                   # ln(2) + 7ln(3) − 5ln(13) is clearer than one huge fraction
+    return _gather_logs(g * sp.log(argument)) + sp.Add(*rest)
 
 
 def _plain(v) -> str:
@@ -612,8 +744,8 @@ def _require_real(expr, f_real, x, a, b) -> None:
     """MathError when the integrand (odd roots read as real roots) is not real somewhere in [a, b]."""
     if not (a.is_number and b.is_number) or expr.free_symbols - {x}:
         return
-    for t in _interval_points(a, b):
-        v = _at(f_real, x, t)
+    points = _interval_points(a, b)
+    for t, v in zip(points, _values(f_real, x, points)):
         if v is not None and not _is_real(v):
             raise MathError(f"{_text(expr)} is not a real number at {_text(x)} = {_text(t)}, inside "
                             f"{_span(a, b)}, so the integral has no real value")
@@ -641,8 +773,8 @@ def _real_root_note(integrand, F, x, a, b) -> tuple:
     points = _interval_points(a, b)
     bases = []
     for p in powers:
-        if p.base not in bases and any((v := _at(p.base, x, t)) is not None and _is_real(v) and v.real < 0
-                                       for t in points):
+        if p.base not in bases and any(v is not None and _is_real(v) and v.real < 0
+                                       for v in _values(p.base, x, points)):
             bases.append(p.base)
     if not bases:
         return ()
@@ -657,11 +789,71 @@ def _real_root_note(integrand, F, x, a, b) -> tuple:
 
 def _singular_points(expr, x, a, b, strict: bool = True) -> list:
     """The points of [a, b] where ``expr`` is undefined (a finite set); with ``strict`` a larger
-    gap in its domain is an error (the real check has usually caught it first)."""
-    from sympy.calculus.util import continuous_domain
+    gap in its domain is an error (the real check has usually caught it first).
 
+    Read off the expression when it is built from polynomials, exp, sin, cos, arctan, … with
+    poles at the roots of polynomial denominators and of |p| in ln|p| (``_poles``); otherwise
+    sympy's ``continuous_domain`` (``_singular_points_sympy``, the reference in tests)."""
     if not (a.is_number and b.is_number):
         return []
+    polynomials = _poles(expr, x)
+    if polynomials is None:
+        return _singular_points_sympy(expr, x, a, b, strict)
+    lo, hi = (b, a) if _descending(a, b) else (a, b)
+    points = set()
+    for p in polynomials:
+        for root in sp.Poly(p, x).real_roots():
+            if (lo <= root) == sp.true and (root <= hi) == sp.true:
+                points.add(root)
+    return sorted(points, key=float)
+
+
+def _poles(expr, x):
+    """The polynomials (rational coefficients) whose real roots are exactly where ``expr`` is
+    undefined, or None when ``expr`` has any other shape (a root, tan, ln of a sign-changing p,
+    a piece, …)."""
+    polynomials = []
+
+    def walk(e) -> bool:
+        if not e.has(x) or e.is_Symbol:
+            return True
+        if e.is_Add or e.is_Mul:
+            return all(walk(a) for a in e.args)
+        if e.is_Pow:
+            if not e.exp.is_Integer:
+                return False
+            if e.exp < 0 and not (e.base.is_positive or e.base.is_negative):
+                if not is_polynomial(e.base, x):
+                    return False
+                polynomials.append(e.base)
+            return walk(e.base)
+        if isinstance(e, sp.log):
+            u = e.args[0]
+            if isinstance(u, sp.Abs) and is_polynomial(u.args[0], x):
+                polynomials.append(u.args[0])
+                return True
+            return _positive(u, x) and walk(u)
+        if isinstance(e, (sp.exp, sp.sin, sp.cos, sp.atan, sp.sinh, sp.cosh, sp.tanh)):
+            return walk(e.args[0])
+        return False
+
+    return polynomials if walk(expr) else None
+
+
+def _positive(u, x) -> bool:
+    """u > 0 for every real x: sympy knows (eˣ + 1), or u is a polynomial with no real root that
+    is positive at 0 (x² + 4x + 13)."""
+    if u.is_positive:
+        return True
+    if not is_polynomial(u, x):
+        return False
+    return sp.Poly(u, x).count_roots() == 0 and u.subs(x, 0).is_positive is True
+
+
+def _singular_points_sympy(expr, x, a, b, strict: bool = True) -> list:
+    """``_singular_points`` by sympy's continuous_domain."""
+    from sympy.calculus.util import continuous_domain
+
     interval = sp.Interval(b, a) if _descending(a, b) else sp.Interval(a, b)
     try:
         missing = sp.Complement(interval, continuous_domain(expr, x, interval))
@@ -684,10 +876,18 @@ def _value_at(antiderivative, x, bound):
     value = antiderivative.subs(x, bound)
     if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         return _limit(antiderivative, x, bound)
-    return value
+    return _gather_logs(value)
 
 
 def _limit(antiderivative, x, bound, side="+"):
+    """The limit of F at ±∞, or one-sided at a point: read off F when it is a sum of c·ln|p|,
+    arctan(q) and a rational function (``_limit_of_logs``), otherwise sympy's limit
+    (``_limit_sympy``, the reference in tests)."""
+    fast = _limit_of_logs(antiderivative, x, bound, side)
+    return fast if fast is not None else _limit_sympy(antiderivative, x, bound, side)
+
+
+def _limit_sympy(antiderivative, x, bound, side="+"):
     try:
         if _infinite(bound):
             return sp.limit(antiderivative, x, bound)
@@ -696,6 +896,65 @@ def _limit(antiderivative, x, bound, side="+"):
         where = {sp.oo: "∞", -sp.oo: "−∞"}.get(bound, bound)
         raise MathError(f"sympy cannot find the limit of the antiderivative as {x} → {where}; "
                         "the integral may diverge") from None
+
+
+def _limit_of_logs(F, x, bound, side="+"):
+    """lim F for F = Σ cᵢ·ln|pᵢ| + Σ kⱼ·arctan(qⱼ) + R with polynomials pᵢ, qⱼ and a rational
+    function R (rational coefficients, real numbers cᵢ, kⱼ), or None for any other F.
+
+    At ±∞: ln|p| = deg(p)·ln|x| + ln|lc(p)| + o(1), so the logs tend to ±∞ unless Σ cᵢ·deg(pᵢ)
+    = 0, and then to Σ cᵢ·ln|lc(pᵢ)|; arctan(q) → ±π/2; R by the degrees of its numerator and
+    denominator (a polynomial part outgrows any logarithm). At a point where some pᵢ vanishes
+    and R is finite: ln|pᵢ| → −∞ with pᵢ's multiplicity mᵢ there, so F → −sign(Σ cᵢ·mᵢ)·∞
+    (and anything else is left to sympy)."""
+    logs, arctans, rational = [], [], []
+    for term in sp.Add.make_args(F):
+        c, t = term.as_independent(x, as_Add=False)
+        if not t.has(x):
+            rational.append(term)
+            continue
+        if not (c.is_number and c.is_real):
+            return None
+        if isinstance(t, sp.log):
+            u = t.args[0]
+            p = u.args[0] if isinstance(u, sp.Abs) else u
+            if not is_polynomial(p, x) or not (isinstance(u, sp.Abs) or _positive(p, x)):
+                return None
+            logs.append((c, sp.Poly(p, x)))
+        elif isinstance(t, sp.atan) and is_polynomial(t.args[0], x):
+            arctans.append((c, sp.Poly(t.args[0], x)))
+        elif t.is_rational_function(x) and t.free_symbols == {x}:
+            rational.append(term)
+        else:
+            return None
+    n, d = sp.Add(*rational).as_numer_denom()
+    if not (is_polynomial(n, x) and is_polynomial(d, x)):
+        return None
+    N, D = sp.Poly(n, x), sp.Poly(d, x)
+    if _infinite(bound):
+        s = 1 if bound == sp.oo else -1                     # the sign of x far out
+        growth = N.degree() - D.degree()
+        if growth > 0:                                      # the polynomial part wins
+            return sp.oo if (N.LC() / D.LC()) * s ** growth > 0 else -sp.oo
+        weight = sum((c * p.degree() for c, p in logs), sp.Integer(0))
+        if weight != 0:
+            return sp.oo if weight > 0 else -sp.oo
+        value = N.LC() / D.LC() if growth == 0 else sp.Integer(0)
+        value += sum((c * sp.log(abs(p.LC())) for c, p in logs), sp.Integer(0))
+        value += sum((k * (sp.sign(q.LC() * s ** q.degree()) * sp.pi / 2 if q.degree() > 0 else sp.atan(q.LC()))
+                      for k, q in arctans), sp.Integer(0))
+        return value
+    if not bound.is_Rational or D.eval(bound) == 0:
+        return None
+    weight = sp.Integer(0)
+    for c, p in logs:
+        m = 0
+        while p.eval(bound) == 0:
+            p, m = p.quo(sp.Poly(x - bound, x)), m + 1
+        weight += c * m
+    if weight == 0:
+        return None
+    return -sp.oo if weight > 0 else sp.oo
 
 
 # ---------------------------------------------------------------- numerical check
@@ -747,7 +1006,7 @@ def _verified(value: Integral, f_real, x, points) -> Integral:
     number, error = finer
     a, b = value.bounds
     try:
-        direct = _simplify(sp.integrate(f_real, (x, a, b)))
+        direct = _gather_logs(sp.integrate(f_real, (x, a, b)))
     except (TypeError, ValueError, NotImplementedError):
         direct = None
     c = _complex(direct) if direct is not None and not direct.has(sp.Integral) else None

@@ -172,6 +172,11 @@ def _at(required=False, description="the point to evaluate at"):
     return Field("at", "point", required, description)
 
 
+def _steps():
+    return Field("steps", "choice", False, "all: every entry's rule tree, also past 6 variables (default auto)",
+                 default="auto", choices=("auto", "all"))
+
+
 def _optimiser_fields(*extra):
     return (
         Field("objective", "expr", True, "the function to minimise"),
@@ -246,7 +251,7 @@ _KIND_LIST = (
     ),
     Kind(
         "hessian", "The Hessian matrix of second partial derivatives, its eigenvalues and definiteness.",
-        (_expr(), _vars(), _at()),
+        (_expr(), _vars(), _at(), _steps()),
         "{matrix: list of rows, eigenvalues: list, definiteness: text}",
         _example("""
   - id: hessian-example
@@ -262,7 +267,7 @@ _KIND_LIST = (
     ),
     Kind(
         "jacobian", "The Jacobian matrix of a list of functions.",
-        (Field("exprs", "exprs", True, "the functions, one per row"), _vars(), _at()),
+        (Field("exprs", "exprs", True, "the functions, one per row"), _vars(), _at(), _steps()),
         "a list of rows",
         _example("""
   - id: jacobian-example

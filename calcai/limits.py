@@ -21,7 +21,7 @@ class Limits:
     max_exponent: int = 1_000             # |n| of an integer exponent on a symbolic base
     max_order: int = 20                   # derivative order
     max_series_order: int = 40            # Taylor order
-    max_variables: int = 20               # variables in one problem
+    max_variables: int = 100              # variables in one problem
     max_iterations: int = 100_000         # iterations of a numeric method
     max_samples: int = 1_000_000          # Monte Carlo samples
     max_output_chars: int = 200_000       # printed size of one result

@@ -1,40 +1,29 @@
 """Derivatives of functions of several variables: partials, gradient, Hessian, Jacobian,
-directional and total derivatives. Each result keeps the rule trees it was built from."""
+directional and total derivatives. Each result keeps the rule trees it was built from.
+
+Engine functions: expressions are sympy expressions, variables Symbols, points ``{Symbol: number}``
+(calcai.api converts what users type). Matrices are computed fast — one gradient, each Hessian row
+from it, symmetric entries once, every subtree derived once (calcai.differentiation memoises) —
+and shown in full for small problems; past ``FULL_STEPS_MAX`` variables the walkthrough shows the
+gradient's derivation and the pattern of the second derivatives, and ``steps_for(i, j)`` gives
+any entry's rule tree on request.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 import sympy as sp
 
-from . import limits as _limits
-from .differentiation import Derivation, derive, derive_tree, readable, to_expr, to_symbol
-from .errors import CalcaiError, LimitError
-from .evaluate import evaluate_at, point_map
+from .differentiation import derivative, derive_tree, readable, symbols_of
+from .errors import CalcaiError
+from .evaluate import describe_point, evaluate_at
 from .solution import Equation, Section, Text, Walkthrough
 
-
-def _natural_key(symbol):
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", symbol.name)]
-
-
-def resolve_vars(exprs, variables=None) -> tuple:
-    """The variables to differentiate by: as given (names or Symbols), else all free symbols
-    in natural order (w1, w2, …, w10)."""
-    if variables is None:
-        free = set().union(*(e.free_symbols for e in exprs))
-        symbols = tuple(sorted(free, key=_natural_key))
-    else:
-        if isinstance(variables, (str, sp.Symbol)):
-            variables = [v.strip() for v in variables.split(",")] if isinstance(variables, str) else [variables]
-        symbols = tuple(to_symbol(v, sp.Tuple(*exprs)) for v in variables)
-    limit = _limits.current().max_variables
-    if len(symbols) > limit:
-        raise LimitError(f"{len(symbols)} variables is more than the limit {limit} (limit max_variables)")
-    if not symbols:
-        raise CalcaiError("the expression has no variables to differentiate by")
-    return symbols
+FULL_STEPS_MAX = 6            # more variables than this: the walkthrough is summarised
+EXACT_EIGEN_MAX = 4           # eigenvalues in exact form up to this size, decimals beyond
+SHOWN_ENTRIES = 12            # entries listed one by one in a summarised walkthrough
 
 
 def _label(symbol) -> str:
@@ -43,16 +32,33 @@ def _label(symbol) -> str:
     return math_text(symbol)
 
 
-def _at_items(result, point) -> tuple:
-    from .evaluate import describe_point
+def _sub(k: int) -> str:
+    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
+
+def _at_items(point) -> tuple:
     return (Text(f"At {describe_point(point)}:"),)
 
 
-def partial(expr, wrt) -> Derivation:
-    """∂f/∂wrt with its rule tree (the other variables held constant); ``.at(point)`` evaluates it."""
-    return derive(to_expr(expr), wrt)
+def _symmetric(expr, symbols) -> bool:
+    """f is unchanged when x₁ is swapped with any other variable (so with any two of them)."""
+    if len(symbols) < 2:
+        return False
+    first = symbols[0]
+    return all(expr.xreplace({first: v, v: first}) == expr for v in symbols[1:]) and (
+        len(symbols) < 3 or expr.xreplace({symbols[1]: symbols[2], symbols[2]: symbols[1]}) == expr)
 
+
+def _constant(matrix) -> bool:
+    return not any(symbols_of(e) for e in matrix)
+
+
+def _steps_hint(what: str) -> Text:
+    return Text(f"Every {what}'s derivation is available: --steps all on the command line, or "
+                ".steps_for(i, j) in Python.")
+
+
+# ---------------------------------------------------------------- gradient
 
 @dataclass(frozen=True)
 class Gradient(Walkthrough):
@@ -73,9 +79,12 @@ class Gradient(Walkthrough):
 
     @property
     def sections(self):
-        sections = [Section(f"∂/∂{_label(v)}", (tree,)) for v, tree in zip(self.vars, self.steps)]
+        if len(self.vars) <= FULL_STEPS_MAX:
+            sections = [Section(f"∂/∂{_label(v)}", (tree,)) for v, tree in zip(self.vars, self.steps)]
+        else:
+            sections = [Section("Partial derivatives", _component_items(self.expr, self.vars, self.steps))]
         if self.point is not None:
-            sections.append(Section("At the point", _at_items(self.result, self.point) + tuple(
+            sections.append(Section("At the point", _at_items(self.point) + tuple(
                 Equation(f"∂f/∂{_label(v)}", val, via=r) for v, r, val in zip(self.vars, self.result, self.value))))
         return tuple(sections)
 
@@ -85,21 +94,33 @@ class Gradient(Walkthrough):
         return (Equation("∇f", list(shown)),)
 
     def at(self, point) -> tuple:
-        return tuple(evaluate_at(r, point) for r in self.result)
+        from .inputs import point_map
+
+        values = point_map(point, self.expr)
+        return tuple(evaluate_at(r, values) for r in self.result)
 
 
-def gradient(expr, vars=None, at=None) -> Gradient:
-    """The gradient as a tuple of partial derivatives in ``vars`` order."""
-    expr = to_expr(expr)
-    symbols = resolve_vars([expr], vars)
+def _component_items(expr, symbols, trees) -> tuple:
+    """A summarised gradient: the first component's derivation, then the pattern or the others."""
+    items = [trees[0]]
+    if _symmetric(expr, symbols):
+        items.append(Text(f"f is symmetric in {_label(symbols[0])}, …, {_label(symbols[-1])} (swapping two "
+                          f"variables leaves it unchanged), so every ∂f/∂xᵢ is ∂f/∂{_label(symbols[0])} "
+                          f"with {_label(symbols[0])} and xᵢ swapped."))
+    else:
+        items += [Equation(f"∂f/∂{_label(v)}", t.result) for v, t in zip(symbols[1:], trees[1:])]
+    return tuple(items)
+
+
+def gradient(expr, symbols, point=None) -> Gradient:
+    """The gradient as a tuple of partial derivatives in ``symbols`` order; values at ``point``."""
     trees = tuple(derive_tree(expr, v) for v in symbols)
     result = tuple(t.result for t in trees)
-    point = value = None
-    if at is not None:
-        point = point_map(at, expr)
-        value = tuple(evaluate_at(r, point) for r in result)
+    value = None if point is None else tuple(evaluate_at(r, point) for r in result)
     return Gradient(expr, symbols, result, trees, point, value)
 
+
+# ---------------------------------------------------------------- eigenvalues and definiteness
 
 def definiteness(eigenvalues) -> str:
     """positive/negative (semi)definite or indefinite, from the eigenvalues of a real symmetric matrix.
@@ -112,7 +133,7 @@ def definiteness(eigenvalues) -> str:
     """
     signs = []
     for e in eigenvalues:
-        e = sp.sympify(e)
+        e = sp.Integer(e) if isinstance(e, int) else e
         if e.free_symbols:
             sign = 0 if e.is_zero else 1 if e.is_positive else -1 if e.is_negative else None
             if sign is None and e.is_nonnegative:
@@ -129,6 +150,10 @@ def definiteness(eigenvalues) -> str:
                 return "depends on the point"
             sign = 0 if approx == 0 else (1 if approx > 0 else -1)
         signs.append(sign)
+    return _verdict(signs)
+
+
+def _verdict(signs) -> str:
     if 1 in signs and -1 in signs:
         return "indefinite"
     if all(s == 1 for s in signs):
@@ -140,6 +165,40 @@ def definiteness(eigenvalues) -> str:
     if all(s <= 0 for s in signs):
         return "negative semidefinite"
     return "depends on the point"                  # e.g. one eigenvalue < 0 and one only known ≥ 0
+
+
+def inertia(rows) -> tuple[int, int, int]:
+    """(positive, negative, zero) eigenvalue counts of a symmetric matrix of Fractions, exactly, by
+    symmetric elimination (Sylvester's law of inertia: congruent matrices have the same counts)."""
+    a = [list(r) for r in rows]
+    n = len(a)
+    pos = neg = 0
+    active = list(range(n))
+    while active:
+        pivot = next((i for i in active if a[i][i] != 0), None)
+        if pivot is None:
+            if any(a[i][j] != 0 for i in active for j in active):
+                # a zero diagonal with a nonzero a[i][j]: the block [[0, c], [c, 0]] has
+                # eigenvalues ±c, so what is left has both signs; eliminate that 2×2 block
+                i, j = next((i, j) for i in active for j in active if a[i][j] != 0)
+                for r in active:                   # a[i] += a[j] makes a[i][i] = 2·a[i][j] ≠ 0
+                    a[i][r] += a[j][r]
+                for r in active:
+                    a[r][i] += a[r][j]
+                continue
+            return pos, neg, n - pos - neg
+        d = a[pivot][pivot]
+        pos, neg = (pos + 1, neg) if d > 0 else (pos, neg + 1)
+        active.remove(pivot)
+        row = a[pivot]
+        for i in active:
+            if row[i] != 0:
+                f = row[i] / d
+                ai = a[i]
+                for j in active:
+                    if row[j] != 0:
+                        ai[j] -= f * row[j]
+    return pos, neg, n - pos - neg
 
 
 def eigenvalue_list(matrix) -> list:
@@ -172,18 +231,63 @@ def eigenvalue_list(matrix) -> list:
     return sorted(values, key=key)
 
 
+def numeric_spectrum(matrix) -> tuple[tuple, str]:
+    """Eigenvalues of a constant symmetric matrix as 15-digit decimals (largest first) and its
+    definiteness: exact (by ``inertia``) when every entry is rational, else from the decimals,
+    counting |λ| ≤ 1e-10·max|λ| as zero."""
+    import numpy
+
+    n = matrix.rows
+    values = numpy.array([[float(matrix[i, j]) for j in range(n)] for i in range(n)])
+    eigen = sorted(numpy.linalg.eigvalsh(values), reverse=True)
+    shown = tuple(sp.Float(float(v), 15) for v in eigen)
+    if all(e.is_Rational for e in matrix):
+        pos, neg, zero = inertia([[Fraction(int(matrix[i, j].p), int(matrix[i, j].q)) for j in range(n)]
+                                  for i in range(n)])
+        signs = [1] * pos + [-1] * neg + [0] * zero
+    else:
+        scale = max([abs(float(v)) for v in eigen] + [1e-300])
+        signs = [0 if abs(v) <= 1e-10 * scale else (1 if v > 0 else -1) for v in eigen]
+    return shown, _verdict(signs)
+
+
+def spectrum(matrix) -> tuple[tuple | None, str]:
+    """(eigenvalues, definiteness) of a Hessian: exact up to EXACT_EIGEN_MAX variables, decimals
+    beyond; (None, 'depends on the point') while entries hold variables."""
+    if not _constant(matrix):
+        return None, "depends on the point"
+    if matrix.rows <= EXACT_EIGEN_MAX:
+        eigen = tuple(eigenvalue_list(matrix))
+        return eigen, definiteness(eigen)
+    return numeric_spectrum(matrix)
+
+
+# ---------------------------------------------------------------- Hessian
+
 @dataclass(frozen=True)
 class Hessian(Walkthrough):
-    """H[i][j] = ∂²f/∂xᵢ∂xⱼ with eigenvalues and definiteness (at a point, or when constant)."""
+    """H[i][j] = ∂²f/∂xᵢ∂xⱼ with eigenvalues and definiteness (at a point, or when constant).
+
+    ``steps``: the first-derivative trees, then the second-derivative trees shown (row-major,
+    i ≤ j): all of them up to FULL_STEPS_MAX variables (or with ``all_steps``), else H₁₁ and H₁₂.
+    """
 
     expr: sp.Expr
     vars: tuple
     result: sp.Matrix
-    steps: tuple                 # first-derivative trees, then second-derivative trees (row-major)
+    steps: tuple
     matrix: sp.Matrix            # the Hessian, evaluated at the point when one is given
     eigenvalues: tuple | None
     definiteness: str
     point: dict | None = None
+    full: bool = True            # every entry's tree is in ``steps``
+
+    def steps_for(self, i: int, j: int):
+        """The rule tree of H[i][j] = ∂/∂xⱼ (∂f/∂xᵢ) (0-based indices)."""
+        n = len(self.vars)
+        if not (0 <= i < n and 0 <= j < n):
+            raise IndexError(f"the Hessian is {n}×{n}; ({i}, {j}) is outside it")
+        return derive_tree(self.steps[i].result, self.vars[j])
 
     @property
     def title(self):
@@ -194,46 +298,89 @@ class Hessian(Walkthrough):
     @property
     def sections(self):
         n = len(self.vars)
-        first = Section("First partial derivatives", self.steps[:n])
-        second = Section("Second partial derivatives", self.steps[n:])
-        summary = [Equation("H", self.result)]
+        if self.full:
+            first = Section("First partial derivatives", self.steps[:n])
+            second = Section("Second partial derivatives", self.steps[n:])
+        else:
+            first = Section("First partial derivatives", _component_items(self.expr, self.vars, self.steps[:n]))
+            second = Section("Second partial derivatives", self._pattern())
+        summary = []
+        if self.full or self.point is None and n <= 2 * FULL_STEPS_MAX and _constant(self.result):
+            summary.append(Equation("H", self.result))
+        elif self.point is None:
+            summary.append(Text(f"H is the {n}×{n} symmetric matrix of these second derivatives (all of them "
+                                "are in the JSON answer); its definiteness depends on the point."))
         if self.point is not None:
-            summary += list(_at_items(None, self.point)) + [Equation("H", self.matrix)]
+            summary += list(_at_items(self.point))
+            summary.append(Equation("H", self.matrix) if n <= 2 * FULL_STEPS_MAX else
+                           Text(f"H is the {n}×{n} matrix of these values (all of them are in the JSON answer)."))
         if self.eigenvalues is not None:
             summary.append(Equation("eigenvalues", list(self.eigenvalues)))
             summary.append(Text(f"The Hessian is {self.definiteness}."))
         return (first, second, Section("Hessian", tuple(summary)))
 
+    def _pattern(self) -> tuple:
+        """The second derivatives of a summarised walkthrough: H₁₁ and H₁₂ derived, then either the
+        symmetry that gives every other entry, or the nonzero entries."""
+        n, x = len(self.vars), self.vars
+        items = list(self.steps[n:])
+        if _symmetric(self.expr, x):
+            items.append(Text(f"By the symmetry of f, every diagonal entry ∂²f/∂xᵢ² is H₁₁ with {_label(x[0])} "
+                              f"and xᵢ swapped, and every off-diagonal entry ∂²f/∂xᵢ∂xⱼ is H₁₂ with "
+                              f"({_label(x[0])}, {_label(x[1])}) replaced by (xᵢ, xⱼ)."))
+        else:
+            H = self.result
+            zero = sum(1 for i in range(n) for j in range(i, n) if H[i, j] == 0)
+            items.append(Text(f"{zero} of the {n * (n + 1) // 2} entries on and above the diagonal are 0; "
+                              "the others:"))
+            shown = [(i, j) for i in range(n) for j in range(i, n) if H[i, j] != 0 and (i, j) not in ((0, 0), (0, 1))]
+            for i, j in shown[:SHOWN_ENTRIES]:
+                items.append(Equation(f"H{_sub(i + 1)}{'' if n < 10 else ','}{_sub(j + 1)}", H[i, j]))
+            if len(shown) > SHOWN_ENTRIES:
+                items.append(Text(f"… and {len(shown) - SHOWN_ENTRIES} more (all of them are in the JSON answer)."))
+        items.append(_steps_hint("entry"))
+        return tuple(items)
+
     @property
     def final(self):
-        return (Equation("H", self.matrix),)
+        n = len(self.vars)
+        if self.full or n <= 2 * FULL_STEPS_MAX and _constant(self.matrix):
+            return (Equation("H", self.matrix),)
+        verdict = "" if self.eigenvalues is None else f", {self.definiteness}"
+        return (Equation("H", f"{n}×{n} symmetric matrix{verdict}"),)
 
 
-def hessian(expr, vars=None, at=None) -> Hessian:
-    """The Hessian matrix, with rule trees for every entry (symmetric entries derived once)."""
-    expr = to_expr(expr)
-    symbols = resolve_vars([expr], vars)
-    firsts = [derive_tree(expr, v) for v in symbols]
+def hessian(expr, symbols, point=None, all_steps: bool = False) -> Hessian:
+    """The Hessian matrix: one gradient, each row derived from it, symmetric entries once."""
     n = len(symbols)
+    firsts = tuple(derive_tree(expr, v) for v in symbols)
+    full = all_steps or n <= FULL_STEPS_MAX
     entries, seconds = {}, []
     for i in range(n):
+        gi = firsts[i].result
         for j in range(i, n):
-            tree = derive_tree(firsts[i].result, symbols[j])
-            seconds.append(tree)
-            entries[i, j] = entries[j, i] = tree.result
-    matrix = sp.Matrix(n, n, lambda i, j: entries[i, j])
-    point = None
+            if full:
+                tree = derive_tree(gi, symbols[j])
+                seconds.append(tree)
+                value = tree.result
+            else:
+                value = derivative(gi, symbols[j])
+            entries[i, j] = entries[j, i] = value
+    if not full:
+        seconds = [derive_tree(firsts[0].result, symbols[0]), derive_tree(firsts[0].result, symbols[1])]
+    matrix = sp.ImmutableMatrix(n, n, lambda i, j: entries[i, j])
     evaluated = matrix
-    if at is not None:
-        point = point_map(at, expr)
-        evaluated = matrix.applyfunc(lambda e: evaluate_at(e, point))
-    eigen = None
-    kind = "depends on the point"
-    if not evaluated.free_symbols and n <= 4:
-        eigen = tuple(eigenvalue_list(evaluated))
-        kind = definiteness(eigen)
-    return Hessian(expr, symbols, matrix, tuple(firsts) + tuple(seconds), evaluated, eigen, kind, point)
+    if point is not None:
+        values = {}
+        for i in range(n):
+            for j in range(i, n):
+                values[i, j] = values[j, i] = evaluate_at(entries[i, j], point)
+        evaluated = sp.ImmutableMatrix(n, n, lambda i, j: values[i, j])
+    eigen, kind = spectrum(evaluated)
+    return Hessian(expr, symbols, matrix, firsts + tuple(seconds), evaluated, eigen, kind, point, full)
 
+
+# ---------------------------------------------------------------- Jacobian
 
 @dataclass(frozen=True)
 class Jacobian(Walkthrough):
@@ -242,9 +389,16 @@ class Jacobian(Walkthrough):
     exprs: tuple
     vars: tuple
     result: sp.Matrix
-    steps: tuple                 # rule trees, row-major
+    steps: tuple                 # rule trees, row-major (the first row only when summarised)
     matrix: sp.Matrix
     point: dict | None = None
+    full: bool = True
+
+    def steps_for(self, i: int, j: int):
+        """The rule tree of J[i][j] = ∂fᵢ/∂xⱼ (0-based indices)."""
+        if not (0 <= i < len(self.exprs) and 0 <= j < len(self.vars)):
+            raise IndexError(f"the Jacobian is {len(self.exprs)}×{len(self.vars)}; ({i}, {j}) is outside it")
+        return derive_tree(self.exprs[i], self.vars[j])
 
     @property
     def title(self):
@@ -254,37 +408,48 @@ class Jacobian(Walkthrough):
 
     @property
     def sections(self):
-        n = len(self.vars)
-        rows = [Section(f"Row {i + 1}: ∂f{_sub(i + 1)}", self.steps[i * n:(i + 1) * n]) for i in range(len(self.exprs))]
-        items = [Equation("J", self.result)]
+        n, m = len(self.vars), len(self.exprs)
+        if self.full:
+            rows = [Section(f"Row {i + 1}: ∂f{_sub(i + 1)}", self.steps[i * n:(i + 1) * n]) for i in range(m)]
+        else:
+            J = self.result
+            items = [Text(f"Row 1 in full; the other rows' entries follow (J is {m}×{n}).")] + list(self.steps)
+            items += [Equation(f"J{_sub(i + 1)},{_sub(j + 1)}", J[i, j])
+                      for i in range(1, m) for j in range(n) if J[i, j] != 0][:SHOWN_ENTRIES]
+            zero = sum(1 for e in J if e == 0)
+            items += [Text(f"{zero} of the {m * n} entries are 0."), _steps_hint("entry")]
+            rows = [Section("Partial derivatives", tuple(items))]
+        big = m > 2 * FULL_STEPS_MAX or n > 2 * FULL_STEPS_MAX
+        items = [Equation("J", self.result)] if not big else []
         if self.point is not None:
-            items += list(_at_items(None, self.point)) + [Equation("J", self.matrix)]
-        return tuple(rows) + (Section("Jacobian", tuple(items)),)
+            items += list(_at_items(self.point))
+            items.append(Equation("J", self.matrix) if not big else
+                         Text(f"J is the {m}×{n} matrix of these values (all of them are in the JSON answer)."))
+        return tuple(rows) + ((Section("Jacobian", tuple(items)),) if items else ())
 
     @property
     def final(self):
+        m, n = len(self.exprs), len(self.vars)
+        if max(m, n) > 2 * FULL_STEPS_MAX:
+            return (Equation("J", f"{m}×{n} matrix"),)
         return (Equation("J", self.matrix),)
 
 
-def _sub(k: int) -> str:
-    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+def jacobian(exprs, symbols, point=None, all_steps: bool = False) -> Jacobian:
+    """The Jacobian of a tuple of expressions with respect to ``symbols``."""
+    n, m = len(symbols), len(exprs)
+    full = all_steps or m * n <= FULL_STEPS_MAX ** 2
+    if full:
+        trees = tuple(derive_tree(f, v) for f in exprs for v in symbols)
+        matrix = sp.ImmutableMatrix(m, n, lambda i, j: trees[i * n + j].result)
+    else:
+        trees = tuple(derive_tree(exprs[0], v) for v in symbols)
+        matrix = sp.ImmutableMatrix(m, n, lambda i, j: trees[j].result if i == 0 else derivative(exprs[i], symbols[j]))
+    evaluated = matrix if point is None else matrix.applyfunc(lambda e: evaluate_at(e, point))
+    return Jacobian(tuple(exprs), symbols, matrix, trees, evaluated, point, full)
 
 
-def jacobian(exprs, vars=None, at=None) -> Jacobian:
-    """The Jacobian of a list of expressions with respect to ``vars``."""
-    if isinstance(exprs, (str, sp.Basic)):
-        exprs = [exprs]
-    exprs = tuple(to_expr(e) for e in exprs)
-    symbols = resolve_vars(exprs, vars)
-    trees = tuple(derive_tree(f, v) for f in exprs for v in symbols)
-    n = len(symbols)
-    matrix = sp.Matrix(len(exprs), n, lambda i, j: trees[i * n + j].result)
-    point, evaluated = None, matrix
-    if at is not None:
-        point = point_map(at, sp.Tuple(*exprs))
-        evaluated = matrix.applyfunc(lambda e: evaluate_at(e, point))
-    return Jacobian(exprs, symbols, matrix, trees, evaluated, point)
-
+# ---------------------------------------------------------------- directional and total derivatives
 
 @dataclass(frozen=True)
 class DirectionalDerivative(Walkthrough):
@@ -324,12 +489,8 @@ class DirectionalDerivative(Walkthrough):
         return (Equation("D_v f", self.result),)
 
 
-def directional_derivative(expr, at, direction, vars=None) -> DirectionalDerivative:
-    """The rate of change of f at ``at`` in the direction of ``direction`` (normalised)."""
-    expr = to_expr(expr)
-    point = point_map(at, expr)
-    symbols = resolve_vars([expr], vars if vars is not None else list(point))
-    direction = tuple(to_expr(d) if not isinstance(d, (int, float)) else sp.Rational(repr(d)) for d in direction)
+def directional_derivative(expr, symbols, point, direction) -> DirectionalDerivative:
+    """The rate of change of f at ``point`` in the direction of ``direction`` (normalised)."""
     if len(direction) != len(symbols):
         raise CalcaiError(f"the direction has {len(direction)} components but there are {len(symbols)} variables")
     norm = sp.sqrt(sum(d ** 2 for d in direction))
@@ -338,7 +499,7 @@ def directional_derivative(expr, at, direction, vars=None) -> DirectionalDerivat
     unit = tuple(d / norm for d in direction)
     g = gradient(expr, symbols, point)
     value = sp.radsimp(sum(a * b for a, b in zip(g.value, unit)))
-    return DirectionalDerivative(expr, symbols, g, direction, unit, value)
+    return DirectionalDerivative(expr, symbols, g, tuple(direction), unit, value)
 
 
 @dataclass(frozen=True)
@@ -374,7 +535,7 @@ class TotalDerivative(Walkthrough):
                     Section("Derivatives of the inner functions", self.inner),
                     Section("Multivariable chain rule", items)]
         if self.point is not None:
-            sections.append(Section("At the point", _at_items(None, self.point) + (
+            sections.append(Section("At the point", _at_items(self.point) + (
                 Equation(f"dz/d{_label(self.wrt)}", self.value),)))
         return tuple(sections)
 
@@ -383,23 +544,14 @@ class TotalDerivative(Walkthrough):
         return (Equation(f"dz/d{_label(self.wrt)}", self.value if self.value is not None else self.result),)
 
 
-def total_derivative(expr, substitutions, wrt, at=None) -> TotalDerivative:
+def total_derivative(expr, substitutions: dict, t, point=None) -> TotalDerivative:
     """The multivariable chain rule for z = f(x, y, …) with x = g(t), y = h(t), …"""
-    expr = to_expr(expr)
-    subs = {}
-    for key, value in dict(substitutions).items():
-        sym = to_symbol(key, expr)
-        subs[sym] = to_expr(value)
-    t = to_symbol(wrt, sp.Tuple(*subs.values()))
-    outer = tuple(derive_tree(expr, v) for v in subs)
-    inner = tuple(derive_tree(g, t) for g in subs.values())
+    outer = tuple(derive_tree(expr, v) for v in substitutions)
+    inner = tuple(derive_tree(g, t) for g in substitutions.values())
     combined = sp.Add(*(o.result * i.result for o, i in zip(outer, inner)))
-    substituted = combined.subs(subs)
+    substituted = combined.subs(substitutions)
     result = readable(sp.expand(substituted)) if substituted.count_ops() < 300 else substituted
     if result.has(sp.sin, sp.cos) and result != 0:
         result = min((result, sp.trigsimp(result)), key=sp.count_ops)
-    point = value = None
-    if at is not None:
-        point = point_map(at, result)
-        value = evaluate_at(result, point)
-    return TotalDerivative(expr, subs, t, outer, inner, combined, result, point, value)
+    value = None if point is None else evaluate_at(result, point)
+    return TotalDerivative(expr, substitutions, t, outer, inner, combined, result, point, value)

@@ -6,7 +6,9 @@ noise (``0.6199999999999997``) never shows. Decimals of irrational values come f
 ``evalf`` on the exact value, never from float arithmetic.
 
 Only the standard library is imported at module level; sympy is imported when a sympy value
-is actually formatted, so importing this module stays cheap.
+is actually formatted, so importing this module stays cheap. Text with exact forms
+(``format_number``) is written by calcai.render.text, which imports this module, never the
+other way round.
 """
 
 from __future__ import annotations
@@ -280,36 +282,10 @@ def number_parts(value, digits: int = 4) -> NumberParts:
     return NumberParts(value, None, False)      # not a number: the caller prints it as is
 
 
-def format_number(value, digits: int = 4, approximate: bool = True,
-                  max_exact: int = MAX_EXACT_CHARS) -> str:
-    """A number as a textbook prints it.
-
-    ``300``, ``-6``, ``0.62`` (Rational(31, 50) or 0.1-based float noise), ``8/3 ≈ 2.667``,
-    ``7√2 ≈ 9.899``, ``1.105e-06``, ``1 + 2i``, ``∞``, ``undefined``; an exact form longer
-    than 30 characters gives way to its decimal (``≈ 0.5744``). With ``approximate=False``
-    exact values print without the decimal. Non-numbers fall back to ``math_text``.
-    """
-    exact, dec, is_approx = number_parts(value, digits)
-    if exact is None:
-        return ("≈ " if is_approx else "") + (dec or "")
-    from .render.text import math_text
-
-    exact_text = math_text(exact, digits=digits).replace("−", "-")
-    if dec is None or not approximate:
-        return exact_text
-    if len(exact_text) > max_exact:
-        return f"≈ {dec}"
-    return f"{exact_text} ≈ {dec}"
-
-
 def approx(value, digits: int = 4) -> str:
     """Only the decimal of a number: ``approx(Rational(8, 3)) == '2.667'``, ``approx(300) == '300'``."""
     exact, dec, _ = number_parts(value, digits)
-    if dec is not None:
-        return dec
-    from .render.text import math_text
-
-    return math_text(exact, digits=digits)
+    return dec if dec is not None else str(exact)
 
 
-__all__ = ["format_number", "approx", "number_parts", "NumberParts", "format_decimal", "is_numeric"]
+__all__ = ["approx", "number_parts", "NumberParts", "format_decimal", "is_numeric"]

@@ -25,7 +25,7 @@ from sympy.printing.str import StrPrinter
 
 from . import limits
 from .errors import LimitError, MathError
-from .evaluate import as_sympy, exact
+from .inputs import as_sympy, exact
 from .functions import numeric_namespace
 from .parser import GREEK
 

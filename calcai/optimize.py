@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .differentiation import to_expr
 from .errors import MathError
-from .multivariable import definiteness, eigenvalue_list, gradient, hessian, resolve_vars
+from .multivariable import definiteness, eigenvalue_list, gradient, hessian
 from .solution import Equation, Section, Table, Text, Walkthrough
 
 _VERDICT = {"positive definite": "minimum", "negative definite": "maximum", "indefinite": "saddle"}
@@ -590,10 +589,8 @@ def _classify(second: tuple, one_variable: bool) -> str:
     return _VERDICT.get(definiteness(second), "inconclusive")
 
 
-def critical_points(expr, vars=None) -> CriticalPoints:
+def critical_points(expr, symbols) -> CriticalPoints:
     """Solve ∇f = 0 and classify each point (second-derivative test / Hessian eigenvalues)."""
-    expr = to_expr(expr)
-    symbols = resolve_vars([expr], vars)
     g = gradient(expr, symbols)
     h = hessian(expr, symbols)
     found = _solve_system(g.result, symbols, "∇f = 0")
@@ -744,19 +741,15 @@ def _numeric_constrained_type(hess, jac) -> str:
     return "saddle"
 
 
-def lagrange(objective, constraints, vars=None, goal: str = "max") -> Lagrange:
-    """Lagrange multipliers: candidates from ∇f = Σλᵢ∇gᵢ, gᵢ = 0, each classified by the
-    second-order test; the answer is the largest local maximum (smallest local minimum)."""
+def lagrange(objective, gs: tuple, symbols: tuple, goal: str = "max") -> Lagrange:
+    """Lagrange multipliers for f subject to gᵢ = 0 (``gs`` the expressions gᵢ): candidates from
+    ∇f = Σλᵢ∇gᵢ, gᵢ = 0, each classified by the second-order test; the answer is the largest
+    local maximum (smallest local minimum)."""
     from .evaluate import describe_point
-    from .parser import parse_equation
 
     if goal not in ("max", "min"):
         raise ValueError("goal must be 'max' or 'min'")
-    objective = to_expr(objective)
-    if isinstance(constraints, (str, sp.Basic)):
-        constraints = [constraints]
-    gs = tuple(parse_equation(c) if isinstance(c, str) and "=" in c else to_expr(c) for c in constraints)
-    symbols = resolve_vars([objective, *gs], vars)
+    gs = tuple(gs)
     lams = tuple(sp.Symbol("lambda" if len(gs) == 1 else f"lambda{i + 1}", real=True) for i in range(len(gs)))
     grad_f = [sp.diff(objective, v) for v in symbols]
     equations = []

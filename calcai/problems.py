@@ -15,6 +15,7 @@ them; ``load_problem(dict)`` is the Python API.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -115,12 +116,73 @@ def _check_literals(text: str) -> None:
             raise ParseError(f"the number {m.group(1)!r} has a leading zero", m.start(), text)
 
 
+_STRICT_PARTS = re.compile(r"(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?(?:[eE](-?[0-9]+))?")   # _STRICT_NUMBER
+
+
+def _strict_number(t: str, m=None):
+    """A strict number (``_STRICT_NUMBER``) as the exact sympy number ``parse(t)`` gives.
+
+    A problem file can hold tens of thousands of them (a network's weights), so short ones
+    are built directly as ``Rational(p, q)`` instead of going through the parser, when the
+    limits in force are far from anything such a number could reach; the parser reads the
+    rest (and reports limit errors). tests/test_networks_large.py compares the two readings."""
+    m = m or _STRICT_PARTS.fullmatch(t)
+    value = _decimal_value(m, _fast_decimals_allowed()) if m is not None else None
+    return parse(t) if value is None else value
+
+
+def _fast_decimals_allowed():
+    """``Rational.from_coprime_ints`` (or ``Rational``) when the limits in force let every
+    number of at most 30 digits and exponent at most 99 through the parser, else None."""
+    lim = _limits.current()
+    if (lim.max_integer_digits >= 30 and lim.max_decimal_exponent >= 99 and lim.max_nesting >= 8
+            and lim.max_expression_nodes >= 8 and lim.max_expression_chars >= 70):
+        import sympy as sp
+
+        return getattr(sp.Rational, "from_coprime_ints", sp.Rational)
+    return None
+
+
+def _decimal_value(m, make):
+    """The number of a ``_STRICT_PARTS`` match, or None when it is long (or ``make`` is None)."""
+    sign, whole, frac, exp = m.groups()
+    frac = frac or ""
+    if make is None or len(whole) + len(frac) > 30 or (exp is not None and len(exp.lstrip("-")) > 2):
+        return None
+    p, q = int(whole + frac), 10 ** len(frac)
+    e = int(exp) if exp is not None else 0
+    if e >= 0:
+        p *= 10 ** e
+    else:
+        q *= 10 ** -e
+    g = math.gcd(p, q)
+    return make(-(p // g) if sign else p // g, q // g)
+
+
+def _plain_decimals(items):
+    """The numbers of a list of plain decimals such as a row of weights, or None as soon as one
+    item is anything else (the items are then read one by one, with their error messages)."""
+    make = _fast_decimals_allowed()
+    if make is None:
+        return None
+    out = []
+    for item in items:
+        if type(item) is not YScalar:
+            return None
+        m = _STRICT_PARTS.fullmatch(item.text.strip())
+        value = _decimal_value(m, make) if m is not None else None
+        if value is None:
+            return None
+        out.append(value)
+    return out
+
+
 def read_value(text: str, variables=()):
     """An expected value or answer written as text: a strict number, else a constant
     expression or an expression in ``variables`` (calcai notation). Raises ParseError."""
     t = text.strip()
     if _STRICT_NUMBER.fullmatch(t):
-        return parse(t)
+        return _strict_number(t)
     _check_literals(text)
     return parse(text, variables)
 
@@ -149,8 +211,9 @@ def _number(text: str, *, infinite: bool = False):
     if not t:
         raise _NotANumber()
     try:
-        if _STRICT_NUMBER.fullmatch(t):
-            return parse(t)
+        m = _STRICT_PARTS.fullmatch(t)
+        if m is not None:
+            return _strict_number(t, m)
         _check_literals(t)
         if _looks_numeric(t):                # 1:20, 1-2, 2e, 1.5.2: not a number
             raise _NotANumber()
@@ -406,7 +469,13 @@ class _Converter:
 
     def _vector(self, node, field, path, what=None):
         what = what or FIELD_WHAT["vector"]
-        return [self.number(item, f"{path}[{i}]") for i, item in enumerate(self.items(node, what, path))]
+        items = self.items(node, what, path)
+        values = _plain_decimals(items) if len(items) > 8 else None
+        if values is not None:                  # a long row of plain decimals: read in one sweep
+            for i, item in enumerate(items):
+                self.note(f"{path}[{i}]", item)
+            return values
+        return [self.number(item, f"{path}[{i}]") for i, item in enumerate(items)]
 
     def _samples(self, node, field, path):
         items = self.items(node, field.what, path)
@@ -566,7 +635,8 @@ def _walk_symbols(value, out: set) -> None:
             _walk_symbols(v, out)
     elif isinstance(value, (list, tuple)):
         for v in value:
-            _walk_symbols(v, out)
+            if not getattr(v, "is_Number", False):      # numbers have no symbols (a network's weights)
+                _walk_symbols(v, out)
 
 
 def problem_symbols(problem: Problem) -> list:

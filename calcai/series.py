@@ -10,10 +10,9 @@ from math import factorial
 import sympy as sp
 
 from . import limits as _limits
-from .differentiation import to_expr
+from .differentiation import derive_tree
 from .errors import LimitError
-from .evaluate import evaluate_at, point_map
-from .multivariable import resolve_vars
+from .evaluate import evaluate_at
 from .powerseries import NotExpandable, expand
 from .solution import Equation, Section, Table, Text, Walkthrough
 
@@ -126,19 +125,13 @@ FORMULA_ORDER = 6           # one variable: formulas up to f⁽⁶⁾
 FORMULA_ORDER_SEVERAL = 2   # several variables: the gradient and Hessian entries
 
 
-def taylor(expr, about, order: int, vars=None, at=None) -> Taylor:
-    """Taylor polynomial to total degree ``order``; with ``at``: approximation, true value, error."""
-    expr = to_expr(expr)
-    centre = point_map(about, expr)
-    symbols = resolve_vars([expr], vars if vars is not None else list(centre))
-    point = point_map(at, expr) if at is not None else None
-    return taylor_expansion(expr, symbols, centre, order, point)
-
-
 def taylor_expansion(expr, symbols, centre, order, point=None) -> Taylor:
-    """The Taylor polynomial by series arithmetic (calcai.powerseries): exact coefficients a_α in
-    O(n²) operations, ∂^α f(a) = α!·a_α. Where the series engine cannot expand (|x|, ReLU, max,
-    unknown functions, a point where f is not analytic) it falls back to ``taylor_by_derivatives``."""
+    """The Taylor polynomial of ``expr`` in ``symbols`` about ``centre`` ({Symbol: number}) to total
+    degree ``order``; with ``point``: approximation, true value and error.
+
+    By series arithmetic (calcai.powerseries): exact coefficients a_α in O(n²) operations,
+    ∂^α f(a) = α!·a_α. Where the series engine cannot expand (|x|, ReLU, max, unknown functions,
+    a point where f is not analytic) it falls back to ``taylor_by_derivatives``."""
     _check(symbols, centre, order)
     try:
         coefficients = expand(expr, symbols, centre, order)
@@ -175,7 +168,6 @@ def derivative_formulas(expr, symbols, order, derive=None) -> dict:
     """``{α: ∂^α f}`` for the first orders (f⁽⁶⁾ for one variable, the Hessian for several), each
     from the one before (by the derivative engine unless ``derive(f, x, α)`` is given), while its
     text stays within FORMULA_CHARS; for one variable they stop at the first longer one."""
-    from .differentiation import derive_tree
     from .render.text import math_text
 
     derive = derive or (lambda f, x, orders: derive_tree(f, x).result)

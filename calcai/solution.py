@@ -7,6 +7,8 @@ title, sections of items, and the final answer lines. Items are:
 - ``Equation``: ``lhs = rhs`` (rhs a sympy object, number, matrix or text), optionally with a
   working line ``via`` shown between them (``= 0 − 0.1·(−4)``);
 - ``Table``: headers and rows (cells are text or sympy objects), e.g. an optimiser's trace;
+- ``Summary``: a vector or matrix too large to print, by its shape, norm, range and first
+  entries (the full values are in the solution's answer);
 - a derivation step tree (``calcai.differentiation.DiffRule``) or an integration step tree
   (``calcai.integrals.IntegralStep``): both have ``rule``, ``expr``, ``wrt``, ``result``
   and ``substeps``.
@@ -42,6 +44,26 @@ class Table:
 
     headers: tuple
     rows: tuple
+
+
+@dataclass(frozen=True)
+class Summary:
+    """``lhs = via``: a vector or matrix too large to print in full, shown by what describes it.
+
+    ``shape`` is ``(n,)`` for a vector and ``(rows, cols)`` for a matrix. ``rows`` holds the
+    leading rows, each cut to its leading entries (a vector: one row of its first entries).
+    ``norm`` is the Euclidean norm (the Frobenius norm of a matrix); ``low`` and ``high`` are
+    the smallest and the largest entry. Renderers write an ellipsis where rows or entries
+    are left out; they never compute these numbers.
+    """
+
+    lhs: Any
+    via: Any
+    shape: tuple
+    rows: tuple
+    norm: Any
+    low: Any
+    high: Any
 
 
 @dataclass(frozen=True)

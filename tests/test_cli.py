@@ -281,3 +281,135 @@ def test_a_variable_given_twice_in_a_point_is_refused():
     done = calcai("diff", "x^2", "--at", "x=1,x=2")
     assert done.returncode == 2
     assert done.stderr == "calcai: error: --at x=1,x=2: x is given twice\n"
+
+
+# ------------------------------------------------------------------ start-up: import only what is needed
+
+def _modules_after(code: str) -> set:
+    """The modules loaded in a fresh interpreter after running ``code``."""
+    probe = code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))\n"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
+
+
+def test_help_loads_neither_sympy_nor_rich_nor_yaml():
+    loaded = _modules_after("from calcai.cli import main\n"
+                            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass")
+    assert "calcai.cli" in loaded
+    assert not {"sympy", "rich", "yaml", "calcai.commands", "multiprocessing"} & loaded
+
+
+def test_a_text_derivative_loads_only_its_solver_and_renderer():
+    loaded = _modules_after("import io, contextlib\nfrom calcai.cli import main\n"
+                            "with contextlib.redirect_stdout(io.StringIO()):\n"
+                            "    assert main(['diff', 'x^2', '--format', 'text']) == 0")
+    assert {"calcai.solvers.symbolic", "calcai.differentiation", "calcai.render.text"} <= loaded
+    unneeded = {"rich", "rich.console", "calcai.render.rich_render", "calcai.render.latex", "calcai.render.jsonout",
+                "calcai.render.markdown", "calcai.solvers.networks", "calcai.solvers.optimizers",
+                "calcai.solvers.probability", "calcai.solvers.autodiff", "calcai.integrals", "calcai.series",
+                "calcai.optimize", "calcai.check", "multiprocessing"}
+    assert not unneeded & loaded
+
+
+def test_commands_does_not_import_cli_and_exit_codes_live_in_errors():
+    loaded = _modules_after("import calcai.commands")
+    assert "calcai.cli" not in loaded
+    from calcai import cli, errors
+
+    for name in ("EXIT_OK", "EXIT_CHECK_FAILED", "EXIT_BAD_INPUT", "EXIT_LIMIT", "EXIT_INTERNAL"):
+        assert getattr(cli, name) is getattr(errors, name)
+    assert (errors.EXIT_OK, errors.EXIT_CHECK_FAILED, errors.EXIT_BAD_INPUT, errors.EXIT_LIMIT,
+            errors.EXIT_INTERNAL) == (0, 1, 2, 3, 4)
+
+
+def test_the_kind_to_module_map_matches_what_the_modules_register():
+    from calcai import solvers
+    from calcai.kinds import KINDS
+
+    assert set(solvers.MODULE_OF) == set(KINDS)
+    solvers._load_all()
+    assert set(solvers.SOLVERS) == set(KINDS)
+    for kind, module in solvers.MODULE_OF.items():
+        assert solvers.SOLVERS[kind].__module__ == f"calcai.solvers.{module}", kind
+
+
+_PRELOAD_PROBE = """
+import os, sys
+import sympy
+from calcai.kinds import KINDS
+from calcai.problems import loads
+import calcai.check, calcai.render.text
+from calcai import solvers
+late = {}
+for name, kind in KINDS.items():
+    problems = loads(kind.example, "<example>")
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        solvers.load_kinds([name])
+        before = set(sys.modules)
+        for problem in problems:
+            solvers.solve(problem)
+        os.write(w, " ".join(sorted(m for m in set(sys.modules) - before if m.startswith("calcai"))).encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while chunk := os.read(r, 65536):
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    late[name] = data.decode().split()
+print(repr(late))
+"""
+
+
+def test_preloading_a_kind_imports_everything_its_solver_needs():
+    """load_kinds runs before workers fork: a module a solver imports later would be imported
+    again, cold, in every worker."""
+    import ast
+
+    done = subprocess.run([sys.executable, "-c", _PRELOAD_PROBE], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    late = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    from calcai.kinds import KINDS
+
+    assert set(late) == set(KINDS)
+    assert {kind: mods for kind, mods in late.items() if mods} == {}
+
+
+# ------------------------------------------------------------------ batches in warm workers
+
+def test_check_in_warm_workers_keeps_input_order_with_one_or_two_jobs(tmp_path):
+    from calcai.problems import load
+
+    lines = ["problems:"]
+    for n in range(12):
+        lines += [f"  - id: p{n:02d}", "    kind: derivative", f'    expr: "x^{n + 2}"',
+                  f'    expected: "{n + 2}x^{n + 1}"']
+    (tmp_path / "many.yaml").write_text("\n".join(lines) + "\n")
+    ids = [p.id for p in load(tmp_path / "many.yaml")]
+    outputs = []
+    for jobs in ("1", "2"):
+        done = calcai("check", "many.yaml", "-j", jobs, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        rows = [line.split()[0] for line in done.stdout.splitlines()[2:-1]]
+        assert rows == ids
+        assert done.stdout.splitlines()[-1] == "12 passed, 0 failed"
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+
+
+def test_a_problem_that_hangs_mid_batch_is_reported_and_the_rest_are_solved(tmp_path):
+    (tmp_path / "mixed.yaml").write_text(
+        "problems:\n"
+        "  - {id: before, kind: derivative, expr: 'x^3', expected: '3x^2'}\n"
+        "  - {id: huge, kind: integral, expr: 'e^(x^2)·sin(x^5)·cos(x^7)/(1+x^3)^(1/3)'}\n"
+        "  - {id: after, kind: derivative, expr: 'x^4', expected: '4x^3'}\n")
+    done = calcai("check", "mixed.yaml", "--timeout", "1", "-j", "1", cwd=tmp_path)
+    assert done.returncode == 3
+    assert done.stderr == "mixed.yaml:3:5: problem huge: gave up after 1 s\n"
+    rows = [line.split()[0] for line in done.stdout.splitlines()[2:-1]]
+    assert rows == ["before", "huge", "after"]
+    assert done.stdout.splitlines()[-1] == "2 passed, 0 failed, 1 errors"

@@ -213,3 +213,113 @@ def test_max_of_two_functions_is_piecewise():
     assert d.steps.rule == "max_min"
     assert d.result == sp.Piecewise((1, x > x**2), (2 * x, True))
     assert d.at({"x": sp.Rational(1, 2)}) == 1 and d.at({"x": 2}) == 4
+
+
+# ---------------------------------------------------------------- readable by construction
+
+def _sigmoid_polynomials(n):
+    """P₁ = 1, P_{k+1} = (1 − 2s)·P_k + s(1 − s)·P_k': σ⁽ᵏ⁾ = σ(1 − σ)·P_k(σ)."""
+    s = sp.Symbol("s")
+    p, out = sp.Integer(1), []
+    for _ in range(n):
+        out.append(p)
+        p = sp.expand((1 - 2 * s) * p + s * (1 - s) * sp.diff(p, s))
+    return s, out
+
+
+@pytest.mark.parametrize("k", range(1, 9))
+def test_sigmoid_derivatives_are_sigma_one_minus_sigma_times_a_polynomial(k):
+    d = derive("σ(x)", order=k)
+    s, polys = _sigmoid_polynomials(k)
+    sx = sigmoid(x)
+    assert sp.expand(d.result - sx * (1 - sx) * polys[-1].subs(s, sx)) == 0
+    factors = sp.Mul.make_args(d.result)
+    assert sx in factors and 1 - sx in factors          # the textbook's σ(1 − σ) stays a factor
+    for tree in d.trees:
+        assert_sound(tree)
+
+
+@pytest.mark.parametrize("k", range(1, 8))
+def test_tanh_derivatives_are_one_minus_tanh_squared_times_a_polynomial(k):
+    d = derive("tanh(x)", order=k)
+    t = sp.Symbol("t")
+    q = t
+    for _ in range(k):
+        q = sp.expand((1 - t**2) * sp.diff(q, t))
+    assert sp.expand(d.result - q.subs(t, sp.tanh(x))) == 0
+    assert 1 - sp.tanh(x)**2 in sp.Mul.make_args(d.result)
+    for tree in d.trees:
+        assert_sound(tree)
+
+
+def test_textbook_forms_of_the_first_derivatives():
+    sx = sigmoid(x)
+    assert derive("σ(x)", order=2).result == sx * (1 - sx) * (1 - 2 * sx)
+    assert derive("tanh(x)", order=2).result == -2 * sp.tanh(x) * (1 - sp.tanh(x)**2)
+    assert derive("softplus(x)", order=3).result == sx * (1 - sx) * (1 - 2 * sx)
+
+
+def test_a_number_in_front_of_a_sum_stays_there():
+    r = derive("tanh(2x)").result
+    assert r.is_Mul and r.args[0] == 2 and (1 - sp.tanh(2 * x)**2) in r.args
+    r = derive("(2x - 5)^2").result
+    assert r.args[0] == 4 and (2 * x - 5) in r.args
+
+
+def test_sigmoid_of_an_inner_function_is_recognised():
+    d = derive("1/(1 + e^(-(2x+1)))")
+    s = sigmoid(2 * x + 1)
+    assert d.result == 2 * s * (1 - s)
+    assert d.steps.rule == "rewrite" and d.steps.substeps[0].rule == "chain"
+    assert_sound(d.steps)
+
+
+def test_polynomial_in_sigmoid_is_expanded_then_differentiated():
+    from calcai.differentiation import ExpandRule
+
+    d = derive("σ(x)·(1 − σ(x))·(1 − 2σ(x))")
+    assert d.steps.rule == "chain" and d.steps.inner == sigmoid(x)
+    outer = d.steps.substeps[0]
+    assert isinstance(outer, ExpandRule)
+    assert outer.expanded == 2 * outer.wrt**3 - 3 * outer.wrt**2 + outer.wrt
+    assert_sound(d.steps)
+    from calcai.render.text import step_lines
+
+    assert step_lines(derive("tanh(x)", order=3).trees[-1])[:2] == [
+        "chain rule (u = tanh(x)): d/dx (−2tanh(x)·(1 − tanh(x)²)) = 2(1 − tanh(x)²)·(3tanh(x)² − 1)",
+        "  expand rule: d/du (−2u·(1 − u²)) = d/du (2u³ − 2u) = 6u² − 2 = 2(3u² − 1)",
+    ]
+
+
+def test_three_or_more_constant_terms_are_one_step():
+    xs = sp.symbols("x1:6", real=True)
+    d = derive(sum(v**2 for v in xs), xs[0])
+    assert [s.rule for s in d.steps.substeps] == ["power", "constant"]
+    assert d.steps.substeps[1].expr == sum(v**2 for v in xs[1:])
+    assert_sound(d.steps)
+
+
+def test_subtrees_are_derived_once():
+    from calcai.differentiation import diff_steps
+
+    e = parse("sin(x^2)*exp(-x) + cos(x^2)*exp(-x)")
+    first = diff_steps(e, x)
+    assert diff_steps(e, x) is first
+    before = diff_steps.cache_info().hits
+    diff_steps(sp.sin(x**2) * sp.exp(-x) * 7 + sp.exp(-x), x)
+    assert diff_steps.cache_info().hits > before          # e^(−x)·sin(x²) was met already
+
+
+_atoms = st.sampled_from([sigmoid(x), sigmoid(2 * x + y), sp.tanh(x), sp.tanh(3 * x - 1)])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_atoms, st.lists(st.integers(-4, 4), min_size=2, max_size=5), st.lists(st.integers(0, 3), max_size=3))
+def test_polynomials_in_an_activation_are_sound(atom, coefficients, roots):
+    p = sum(c * atom**k for k, c in enumerate(coefficients))
+    for r in roots:
+        p = p * (atom - r)
+    if x not in p.free_symbols:
+        return
+    d = derive(p, x)
+    assert_sound(d.steps)

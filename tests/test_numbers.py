@@ -8,7 +8,8 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from calcai.numbers import approx, format_decimal, format_number, is_numeric, number_parts
+from calcai.numbers import approx, format_decimal, is_numeric, number_parts
+from calcai.render.text import format_number
 
 x = sp.Symbol("x", real=True)
 

@@ -331,3 +331,92 @@ def _check_total(data):
                  _YAMLISH.map(lambda s: s.encode("utf-8", "surrogatepass"))))
 def test_any_input_gives_node_or_yamlerror(data):
     _check_total(data)
+
+
+# Large files are read by libyaml where it agrees with the pure-Python reader; everything
+# else (and every error) by the pure-Python reader. The two must never be told apart.
+
+from calcai import yamlsafe  # noqa: E402
+
+
+def _outcome(data, fast: bool, monkeypatch):
+    """load_yaml's node or error text, with the libyaml path on for every size or off."""
+    monkeypatch.setattr(yamlsafe, "FAST_MIN_CHARS", 0 if fast else 10**12)
+    try:
+        return load_yaml(data)
+    except YamlError as exc:
+        return str(exc)
+
+
+_SAFE_YAML = st.lists(st.sampled_from(
+    list("-:[]{},#'\"\\\n \r ax0.~σ") +
+    ["---", "...", "- ", ": ", "  ", "\n  ", "\n- ", "a: ", "[", "]", "1", "-0.5", "x y", ", ",
+     "  # c\n", "'a''b'", '"\\n"', '"\\x41"', '"\\u00e9"', "\n...\n", "\n---\n", "'a\n\n b'", "x\n  y",
+     "{a: b, c: d}", "[a, [b]]", "e+5", "😀"]),
+    max_size=40).map("".join)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_SAFE_YAML, _YAMLISH, st.text(max_size=80)))
+def test_libyaml_and_pure_python_readers_agree(data):
+    import pytest as _pytest
+
+    with _pytest.MonkeyPatch.context() as mp:
+        assert _outcome(data, True, mp) == _outcome(data, False, mp)
+
+
+def _big_numbers_file(extra: str = "") -> str:
+    rows = ", ".join("[" + ", ".join(f"{(i * 37 + j * 11) % 200 / 100 - 1:.2f}" for j in range(40)) + "]"
+                     for i in range(80))
+    return f"problems:\n  - id: big\n    kind: backprop\n    weights: [{rows}]\n{extra}"
+
+
+def test_large_file_read_by_libyaml_equals_the_pure_reader(monkeypatch):
+    text = _big_numbers_file("    title: 'it''s \"fine\"'\n    note: a # comment\n")
+    assert len(text) > yamlsafe.FAST_MIN_CHARS
+    assert yamlsafe._load_fast(text, 32, 100_000) is not None          # really the libyaml path
+    assert _outcome(text, True, monkeypatch) == _outcome(text, False, monkeypatch)
+    root = load_yaml(text)
+    first = root.get("problems").items[0].get("weights").items[0].items[0]
+    assert first == YScalar("-1.00", False, Mark(4, 16))        # "    weights: [[-1.00": column 16
+
+
+@pytest.mark.parametrize("extra, expected", [
+    ("    bad: [1, 2\n", "invalid YAML: expected ',' or ']', but got the end of the file"),
+    ("    empty:\n", None),                                   # an empty value: its mark from PyYAML
+    ("    tab:\t1\n", "found character '\\t' that cannot start any token"),   # libyaml would accept it
+    ("    id: again\n", "duplicate key 'id' (first at line 2)"),
+    ("    text: |\n      block\n", None),                     # a block scalar: PyYAML reads it
+])
+def test_large_files_outside_the_shared_subset_are_read_by_pure_python(extra, expected, monkeypatch):
+    text = _big_numbers_file(extra)
+    fast, pure = _outcome(text, True, monkeypatch), _outcome(text, False, monkeypatch)
+    assert fast == pure
+    if expected is not None:
+        assert isinstance(fast, str) and expected in fast
+    else:
+        assert not isinstance(fast, str)
+    assert yamlsafe._load_fast(text, 32, 100_000) is None
+
+
+def test_large_file_limits_are_reported_like_the_pure_reader(monkeypatch):
+    text = _big_numbers_file()
+    monkeypatch.setattr(yamlsafe, "FAST_MIN_CHARS", 0)
+    with pytest.raises(YamlError) as info:
+        load_yaml(text, max_nodes=1000)
+    # nodes: 10 before the first row (root, problems, the list, the problem, id, big, kind,
+    # backprop, weights, the outer list), then 41 per row: node 1001 is the 6th number of row 25
+    import re
+
+    numbers = list(re.finditer(r"-?\d\.\d\d", text.splitlines()[3]))
+    column = numbers[24 * 40 + 5].start() + 1
+    assert str(info.value) == f"4:{column}: the document has more than the limit of 1000 nodes"
+
+
+@pytest.mark.parametrize("data", [
+    "---", "--- ", "{a: }", "{a: }\nb: 1\n", "a:\n", "a:\nb: [1, {c: }]\n",   # empty values: marks differ
+    "a\t", "x: 1\t\n", "|#", ">#\n",                                            # libyaml accepts these
+    "!x a", "&a [1]", "a: *b",                                                   # refused either way
+])
+def test_known_libyaml_disagreements_are_left_to_pure_python(data, monkeypatch):
+    assert _outcome(data, True, monkeypatch) == _outcome(data, False, monkeypatch)

@@ -21,7 +21,7 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from ..numbers import approx, is_numeric
-from .text import equation_text, is_step
+from .text import equation_text, is_step, is_summary, summary_head
 
 # ---------------------------------------------------------------- expressions
 
@@ -148,17 +148,26 @@ def step_json(node) -> dict:
         "result": to_jsonable(node.result),
         "substeps": [step_json(s) for s in (node.substeps or ())],
     }
-    for extra in ("formula", "u", "inner", "before"):
+    for extra in ("formula", "u", "inner", "expanded", "before"):
         value = getattr(node, extra, None)
         if value is not None:
             data[extra] = value if isinstance(value, str) else to_jsonable(value)
     return data
 
 
+def _finite_floats(value) -> bool:
+    """A list of finite Python floats only (the answers of networks at scale): passed on in one
+    sweep instead of number by number."""
+    return (type(value) is list and bool(value) and all(type(v) is float for v in value)
+            and all(map(math.isfinite, value)))
+
+
 def to_jsonable(value):
     """Plain data (dict / list / str / int / float / bool / None) for any answer value."""
     if value is None or isinstance(value, (bool, str)):
         return value
+    if _finite_floats(value):
+        return list(value)
     if isinstance(value, sympy.logic.boolalg.BooleanAtom):
         return bool(value)
     if is_numeric(value):
@@ -182,12 +191,21 @@ def to_jsonable(value):
 # ---------------------------------------------------------------- walkthroughs
 
 def item_json(item) -> dict:
-    """One walkthrough item as ``{"type": "text"|"equation"|"table"|"step", ...}``."""
+    """One walkthrough item as ``{"type": "text"|"equation"|"table"|"step"|"summary", ...}``.
+
+    A summary (a vector or matrix too large to print) is ``{"type": "summary", "lhs", "via",
+    "shape", "rows", "norm", "min", "max", "text"}``: ``rows`` holds only the first entries;
+    the full values are in the answer."""
     kind = type(item).__name__
     if isinstance(item, str):
         return {"type": "text", "text": item}
     if kind == "Text" and hasattr(item, "text"):
         return {"type": "text", "text": item.text}
+    if is_summary(item):
+        return {"type": "summary", "lhs": to_jsonable(item.lhs), "via": to_jsonable(item.via),
+                "shape": list(item.shape), "rows": [[to_jsonable(v) for v in row] for row in item.rows],
+                "norm": to_jsonable(item.norm), "min": to_jsonable(item.low), "max": to_jsonable(item.high),
+                "text": summary_head(item)}
     if kind == "Equation" or (hasattr(item, "lhs") and hasattr(item, "rhs")):
         return {"type": "equation", "lhs": to_jsonable(item.lhs), "rhs": to_jsonable(item.rhs),
                 "via": to_jsonable(getattr(item, "via", None)), "text": equation_text(item)}

@@ -39,7 +39,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 
 from ..numbers import INFINITY, MAX_EXACT_CHARS, UNDEFINED, approx, is_numeric, number_parts
 from .text import (
-    GREEK, TABLE_MAX_EXACT, is_integral_step, is_step, math_text, rule_label, walk_steps,
+    GREEK, TABLE_MAX_EXACT, is_integral_step, is_step, is_summary, math_text, rule_label, walk_steps,
 )
 
 # ---------------------------------------------------------------- math
@@ -280,6 +280,9 @@ def step_tex(node, partial: bool = False, digits: int = 4) -> tuple[str, str, st
         def show(e):
             return f"{op} {operand_tex(e, digits)}"
     pieces = [show(node.expr)]
+    expanded = getattr(node, "expanded", None)
+    if expanded is not None:            # the expression rewritten before the rule applies
+        pieces.append(show(expanded))
     before = getattr(node, "before", None)
     if before is not None:              # a rewrite: the result before it was tidied
         pieces.append(latex_math(before, digits))
@@ -336,6 +339,34 @@ def equation_tex(eq, digits: int = 4, align: bool = False) -> str:
     return out
 
 
+def summary_tex(item, digits: int = 4, align: bool = False) -> str:
+    r"""A Summary: ``lhs = via = [first entries, \cdots]`` (a matrix: its first rows, then
+    ``\vdots``), then its shape, norm and range in words; with ``align`` the first '=' is '&='."""
+    def number(v):
+        return latex_number(v, digits)
+
+    cells = [[number(v) for v in row] for row in item.rows]
+    if cells and len(cells[0]) < item.shape[-1]:
+        cells = [row + [r"\cdots"] for row in cells]
+    if len(item.shape) == 2 and len(item.rows) < item.shape[0]:
+        width = len(cells[0]) if cells else 1
+        cells.append([r"\vdots"] * (width - 1) + [r"\ddots" if cells and cells[0][-1] == r"\cdots" else r"\vdots"])
+    body = r" \\ ".join(" & ".join(row) for row in cells)
+    grid = rf"\begin{{bmatrix}} {body} \end{{bmatrix}}" + (r"^{\top}" if len(item.shape) == 1 else "")
+    parts = [latex_value(p, digits) for p in (item.lhs, item.via) if p is not None]
+    if len(item.shape) == 1:
+        shape = rf"\text{{{item.shape[0]} entries, }}"
+    else:
+        shape = rf"{item.shape[0]} \times {item.shape[1]} \text{{ matrix, }}"
+    name = latex_value(item.lhs, digits) if item.lhs is not None else ""
+    words = (rf"\quad {shape} \lVert {name} \rVert = {number(item.norm)}"
+             rf"\text{{, entries from }} {number(item.low)} \text{{ to }} {number(item.high)}")
+    if not parts:
+        return f"{'&' if align else ''}{grid} {words}"
+    out = parts[0] + (" &= " if align else " = ") + " = ".join(parts[1:] + [grid])
+    return f"{out} {words}"
+
+
 def _cell_tex(value, digits: int) -> str:
     if value is None:
         return ""
@@ -368,12 +399,13 @@ def _blocks(items, digits: int) -> list[str]:
 
     def flush():
         if equations:
-            body = " \\\\\n".join(equation_tex(e, digits, align=True) for e in equations)
+            body = " \\\\\n".join(summary_tex(e, digits, align=True) if is_summary(e)
+                                    else equation_tex(e, digits, align=True) for e in equations)
             blocks.append("\\begin{align*}\n" + body + "\n\\end{align*}")
             equations.clear()
 
     for item in items:
-        if _is_equation(item):
+        if _is_equation(item) or is_summary(item):
             equations.append(item)
             continue
         flush()
@@ -431,4 +463,4 @@ def render_latex(w, digits: int = 4) -> str:
 
 __all__ = ["render_latex", "latex_math", "latex_number", "latex_value", "tex_label", "escape_text",
            "step_tex", "derivative_tex", "latex_step_tree", "latex_table", "equation_tex",
-           "decimal_tex", "TexPrinter"]
+           "decimal_tex", "TexPrinter", "summary_tex"]

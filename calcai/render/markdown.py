@@ -24,8 +24,8 @@ Layout::
 
 from __future__ import annotations
 
-from .latex import equation_tex, latex_value, step_tex
-from .text import cell_text, is_step, walk_steps
+from .latex import equation_tex, latex_value, step_tex, summary_tex
+from .text import cell_text, is_step, is_summary, walk_steps
 
 _MD_SPECIALS = "\\`*_"
 
@@ -91,6 +91,8 @@ def md_item(item, digits: int = 4) -> str:
         return md_escape(item.text)
     if kind == "Equation" or (hasattr(item, "lhs") and hasattr(item, "rhs")):
         return md_math(equation_tex(item, digits))
+    if is_summary(item):
+        return md_math(summary_tex(item, digits))
     if is_step(item):
         return md_step_tree(item, digits)
     if hasattr(item, "headers") and hasattr(item, "rows"):

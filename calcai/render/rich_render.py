@@ -72,7 +72,7 @@ def _item(item, digits: int):
         return rich_table(item, digits)
     if kind == "Equation" or (hasattr(item, "lhs") and hasattr(item, "rhs")):
         return Text("\n".join(equation_lines(item, digits)))
-    return Text("\n".join(item_lines(item, digits)))
+    return Text("\n".join(item_lines(item, digits)))      # text, and Summary (summary_lines)
 
 
 def render_rich(w, digits: int = 4):

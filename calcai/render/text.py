@@ -37,7 +37,7 @@ import sympy
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-from ..numbers import approx, format_number, is_numeric
+from ..numbers import MAX_EXACT_CHARS, approx, is_numeric, number_parts
 
 # ---------------------------------------------------------------- characters
 
@@ -410,6 +410,26 @@ def _is_matrix(value) -> bool:
     return bool(getattr(value, "is_Matrix", False))
 
 
+def format_number(value, digits: int = 4, approximate: bool = True,
+                  max_exact: int = MAX_EXACT_CHARS) -> str:
+    """A number as a textbook prints it.
+
+    ``300``, ``-6``, ``0.62`` (Rational(31, 50) or 0.1-based float noise), ``8/3 ≈ 2.667``,
+    ``7√2 ≈ 9.899``, ``1.105e-06``, ``1 + 2i``, ``∞``, ``undefined``; an exact form longer
+    than 30 characters gives way to its decimal (``≈ 0.5744``). With ``approximate=False``
+    exact values print without the decimal. Non-numbers fall back to ``math_text``.
+    """
+    exact, dec, is_approx = number_parts(value, digits)
+    if exact is None:
+        return ("≈ " if is_approx else "") + (dec or "")
+    exact_text = math_text(exact, digits=digits).replace("−", "-")
+    if dec is None or not approximate:
+        return exact_text
+    if len(exact_text) > max_exact:
+        return f"≈ {dec}"
+    return f"{exact_text} ≈ {dec}"
+
+
 def value_text(value, digits: int = 4, approximate: bool = True, max_exact: int = 30) -> str:
     """Any answer value on one line: numbers by ``format_number``, expressions by ``math_text``."""
     if value is None:
@@ -484,6 +504,58 @@ def equation_lines(eq, digits: int = 4) -> list[str]:
     grid = matrix_lines(rhs, digits)
     mid = (len(grid) - 1) // 2
     return [(prefix if i == mid else " " * len(prefix)) + line for i, line in enumerate(grid)]
+
+
+# ---------------------------------------------------------------- summaries of large arrays
+
+def is_summary(item) -> bool:
+    """A ``calcai.solution.Summary``: a vector or matrix shown by shape, norm, range, first entries."""
+    return type(item).__name__ == "Summary" and hasattr(item, "shape") and hasattr(item, "rows")
+
+
+def summary_shape(item) -> str:
+    """'128 entries' for a vector, '128×64 matrix' for a matrix."""
+    if len(item.shape) == 1:
+        return f"{item.shape[0]} entries"
+    return f"{item.shape[0]}×{item.shape[1]} matrix"
+
+
+def summary_head(item, digits: int = 4) -> str:
+    """The first line: 'lhs = via: 128 entries, ‖lhs‖ = 9.512, entries from −2.359 to 2.763'."""
+    parts = [value_text(p, digits) for p in (item.lhs, item.via) if p is not None]
+    name = value_text(item.lhs, digits) if item.lhs is not None else ""
+    return (f"{' = '.join(parts)}: {summary_shape(item)}, ‖{name}‖ = {math_text(item.norm, digits)}, "
+            f"entries from {math_text(item.low, digits)} to {math_text(item.high, digits)}")
+
+
+def summary_cells(item, digits: int = 4) -> list[list[str]]:
+    """The shown entries as text, with '…' for the columns left out and a row of '⋮' (and
+    '⋱' in the corner) for the rows left out."""
+    rows = [[math_text(v, digits) for v in row] for row in item.rows]
+    cols = item.shape[-1]
+    if rows and len(rows[0]) < cols:
+        rows = [r + ["…"] for r in rows]
+    if len(item.shape) == 2 and len(item.rows) < item.shape[0]:
+        width = len(rows[0]) if rows else 1
+        rows.append(["⋮"] * (width - 1) + ["⋱" if rows and rows[0][-1] == "…" else "⋮"])
+    return rows
+
+
+def summary_lines(item, digits: int = 4) -> list[str]:
+    """A Summary as text: the head line, then the first entries (a vector on one line in
+    brackets, a matrix as a bracketed grid), indented by two spaces."""
+    lines = [summary_head(item, digits)]
+    cells = summary_cells(item, digits)
+    if len(item.shape) == 1:
+        return lines + ["  [" + ", ".join(cells[0]) + "]"]
+    widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
+    body = ["  ".join(c.center(w) for c, w in zip(row, widths)) for row in cells]
+    if len(body) == 1:
+        return lines + [f"  [{body[0]}]"]
+    for i, line in enumerate(body):
+        left, right = ("⎡", "⎤") if i == 0 else ("⎣", "⎦") if i == len(body) - 1 else ("⎢", "⎥")
+        lines.append(f"  {left}{line}{right}")
+    return lines
 
 
 # ---------------------------------------------------------------- step trees
@@ -573,6 +645,9 @@ def step_parts(node, partial: bool = False, digits: int = 4) -> tuple[str, str, 
         def show(e):
             return f"{op} {_operand(printer, e, quotient=True)}"
     pieces = [show(node.expr)]
+    expanded = getattr(node, "expanded", None)
+    if expanded is not None:            # the expression rewritten before the rule applies
+        pieces.append(show(expanded))
     if before is not None:              # a rewrite: the result before it was tidied
         pieces.append(math_text(before, digits))
     if node.result is not None:
@@ -644,6 +719,8 @@ def item_lines(item, digits: int = 4) -> list[str]:
         return [str(item.text)]
     if kind == "Equation" or (hasattr(item, "lhs") and hasattr(item, "rhs")):
         return equation_lines(item, digits)
+    if is_summary(item):
+        return summary_lines(item, digits)
     if kind == "Table" or (hasattr(item, "headers") and hasattr(item, "rows")):
         return table_lines(item, digits)
     if is_step(item):
@@ -709,7 +786,8 @@ def render_text(w, digits: int = 4) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["render_text", "math_text", "value_text", "equation_text", "equation_lines",
+__all__ = ["render_text", "math_text", "format_number", "value_text", "equation_text", "equation_lines",
            "step_line", "step_lines", "step_parts", "walk_steps", "is_step", "is_integral_step",
            "rule_label", "derivative_operator", "table_lines", "check_lines", "item_lines",
-           "matrix_lines", "symbol_text", "MathTextPrinter"]
+           "matrix_lines", "symbol_text", "MathTextPrinter", "is_summary", "summary_head",
+           "summary_lines", "summary_cells", "summary_shape"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sympy
 
 from ..errors import MathError
-from ..evaluate import as_sympy, evaluate_at
+from ..evaluate import evaluate_at
+from ..inputs import as_sympy
 from ..numeric import name_of, pretty_name, problem_variables, symbols_for
 from ..numeric import show as _show
 from ..solution import Equation, Section, Solution, Text

@@ -17,7 +17,7 @@ from ..numeric import (
     plain, point_values, pretty_name, problem_variables, show, shrink, sub, sup, table_rows, to_sympy,
 )
 from ..solution import Equation, Section, Solution, Table, Text
-from ..evaluate import as_sympy
+from ..inputs import as_sympy
 from . import solver
 
 SHOWN_ITERATIONS = 3        # iterations whose working is written out

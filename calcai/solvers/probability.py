@@ -8,7 +8,7 @@ import random
 import sympy
 
 from .. import limits
-from ..evaluate import exact as as_sympy
+from ..inputs import exact as as_sympy
 from ..errors import LimitError, MathError
 from ..numeric import (
     Compiled, as_int, count_within_limit, fmt, is_exact, name_of, plain, sub, table_rows, to_float, to_sympy,

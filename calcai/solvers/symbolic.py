@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from ..differentiation import derive, derivative_label
-from ..evaluate import describe_point, evaluate_at
-from ..integrals import integrate
-from ..multivariable import directional_derivative, gradient, hessian, jacobian, total_derivative
-from ..optimize import critical_points, lagrange
+from ..inputs import resolve_vars, sole_variable
 from ..solution import Equation, Section, Solution, Text
-from ..series import taylor
 from . import solver
+
+# Each solver imports its engine module when first called, so that solving a derivative
+# does not import integration, optimisation and series code (start-up time of one-off
+# commands). ENGINE_MODULES names them, so that a batch imports them before it forks its
+# workers (calcai.solvers.load_kinds); tests check that it names all of them.
+_DERIVE = ("calcai.differentiation", "calcai.evaluate")
+ENGINE_MODULES = {
+    "derivative": _DERIVE, "partial": _DERIVE,
+    "gradient": ("calcai.multivariable",), "hessian": ("calcai.multivariable",),
+    "jacobian": ("calcai.multivariable",), "directional_derivative": ("calcai.multivariable",),
+    "total_derivative": ("calcai.multivariable",),
+    "critical_points": ("calcai.optimize",), "lagrange": ("calcai.optimize",),
+    "taylor": ("calcai.series",), "integral": ("calcai.integrals",),
+}
 
 
 def _named(point: dict) -> dict:
@@ -28,6 +37,8 @@ def _solution(problem, result, answer, extra=()) -> Solution:
 
 
 def _at_section(label, expr, point, value) -> Section:
+    from ..evaluate import describe_point
+
     return Section("At the point", (Text(f"At {describe_point(point)}:"),
                                     Equation(label, value, via=expr.subs(point) if expr.subs(point) != value else None)))
 
@@ -35,8 +46,12 @@ def _at_section(label, expr, point, value) -> Section:
 @solver("derivative")
 def solve_derivative(problem):
     """d^n f/dx^n, with its rule tree; evaluated exactly at ``at`` when given."""
+    from ..differentiation import derive, derivative_label
+    from ..evaluate import evaluate_at
+
     f = problem.fields
-    result = derive(f["expr"], f.get("wrt"), f.get("order", 1))
+    x = f.get("wrt") or sole_variable(f["expr"])
+    result = derive(f["expr"], x, f.get("order", 1))
     if f.get("at") is None:
         return _solution(problem, result, result.result)
     evaluate_at(result.expr, f["at"])          # f must be defined there before f' can be
@@ -56,8 +71,10 @@ def solve_partial(problem):
 @solver("gradient")
 def solve_gradient(problem):
     """∇f as a list in vars order; at a point when given."""
+    from ..multivariable import gradient
+
     f = problem.fields
-    result = gradient(f["expr"], f.get("vars"), f.get("at"))
+    result = gradient(f["expr"], resolve_vars([f["expr"]], f.get("vars")), f.get("at"))
     answer = list(result.value if result.value is not None else result.result)
     return _solution(problem, result, answer)
 
@@ -65,8 +82,11 @@ def solve_gradient(problem):
 @solver("hessian")
 def solve_hessian(problem):
     """H = [∂²f/∂xᵢ∂xⱼ] with eigenvalues and definiteness."""
+    from ..multivariable import hessian
+
     f = problem.fields
-    result = hessian(f["expr"], f.get("vars"), f.get("at"))
+    result = hessian(f["expr"], resolve_vars([f["expr"]], f.get("vars")), f.get("at"),
+                     all_steps=f.get("steps") == "all")
     answer = {"matrix": _rows(result.matrix), "definiteness": result.definiteness}
     if result.eigenvalues is not None:
         answer["eigenvalues"] = list(result.eigenvalues)
@@ -76,32 +96,42 @@ def solve_hessian(problem):
 @solver("jacobian")
 def solve_jacobian(problem):
     """J = [∂fᵢ/∂xⱼ], rows in the order of ``exprs``."""
+    from ..multivariable import jacobian
+
     f = problem.fields
-    result = jacobian(f["exprs"], f.get("vars"), f.get("at"))
+    exprs = tuple(f["exprs"])
+    result = jacobian(exprs, resolve_vars(exprs, f.get("vars")), f.get("at"), all_steps=f.get("steps") == "all")
     return _solution(problem, result, _rows(result.matrix))
 
 
 @solver("directional_derivative")
 def solve_directional(problem):
     """D_v f = ∇f · v̂ at the point."""
+    from ..multivariable import directional_derivative
+
     f = problem.fields
-    result = directional_derivative(f["expr"], f["at"], f["direction"], f.get("vars"))
+    symbols = resolve_vars([f["expr"]], f.get("vars") if f.get("vars") is not None else list(f["at"]))
+    result = directional_derivative(f["expr"], symbols, f["at"], tuple(f["direction"]))
     return _solution(problem, result, result.result)
 
 
 @solver("total_derivative")
 def solve_total(problem):
     """dz/dt = Σ ∂f/∂xᵢ · dxᵢ/dt."""
+    from ..multivariable import total_derivative
+
     f = problem.fields
-    result = total_derivative(f["expr"], f["substitutions"], f["wrt"], f.get("at"))
+    result = total_derivative(f["expr"], dict(f["substitutions"]), f["wrt"], f.get("at"))
     return _solution(problem, result, result.value if result.value is not None else result.result)
 
 
 @solver("critical_points")
 def solve_critical(problem):
     """Solve ∇f = 0 and classify each point."""
+    from ..optimize import critical_points
+
     f = problem.fields
-    result = critical_points(f["expr"], f.get("vars"))
+    result = critical_points(f["expr"], resolve_vars([f["expr"]], f.get("vars")))
     answer = [{"point": _named(c.point), "type": c.type} for c in result.result]
     return _solution(problem, result, answer)
 
@@ -109,8 +139,11 @@ def solve_critical(problem):
 @solver("lagrange")
 def solve_lagrange(problem):
     """∇f = λ∇g with g = 0; the best candidate by ``goal``."""
+    from ..optimize import lagrange
+
     f = problem.fields
-    result = lagrange(f["objective"], f["constraints"], f.get("vars"), f.get("goal", "max"))
+    gs = tuple(f["constraints"])
+    result = lagrange(f["objective"], gs, resolve_vars([f["objective"], *gs], f.get("vars")), f.get("goal", "max"))
     answer = {"point": _named(result.point), "value": result.result,
               "candidates": [{"point": _named({v: p[v] for v in result.vars}), "value": val, "type": kind}
                              for (p, val), kind in zip(result.candidates, result.types)]}
@@ -120,8 +153,11 @@ def solve_lagrange(problem):
 @solver("taylor")
 def solve_taylor(problem):
     """Taylor polynomial; with ``at``: approximation, true value and error."""
+    from ..series import taylor_expansion
+
     f = problem.fields
-    result = taylor(f["expr"], f["about"], f["order"], f.get("vars"), f.get("at"))
+    symbols = resolve_vars([f["expr"]], f.get("vars") if f.get("vars") is not None else list(f["about"]))
+    result = taylor_expansion(f["expr"], symbols, f["about"], f["order"], f.get("at"))
     answer = {"polynomial": result.result}
     if result.point is not None:
         answer.update(value=result.approximation, exact=result.exact, error=result.error)
@@ -131,7 +167,10 @@ def solve_taylor(problem):
 @solver("integral")
 def solve_integral(problem):
     """Antiderivative by sympy's rules; definite via F(b) − F(a)."""
+    from ..integrals import integrate
+
     f = problem.fields
-    result = integrate(f["expr"], f.get("wrt"), f.get("bounds"))
+    x = f.get("wrt") or sole_variable(f["expr"], "integrate")
+    result = integrate(f["expr"], x, f.get("bounds"))
     return _solution(problem, result, result.result)
 
