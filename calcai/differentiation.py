@@ -424,7 +424,7 @@ def _factored(poly_expr, u):
         return poly_expr
     flip = [i for i, (f, k) in enumerate(factors) if f.as_coeff_add()[0].is_negative]
     sign = (-1) ** sum(factors[i][1] for i in flip)
-    if coeff > 0 and sign < 0:             # keep a positive number in front: 2(3u² − 1)
+    if coeff.is_positive and sign < 0:     # keep a positive number in front: 2(3u² − 1)
         odd = [i for i in flip if factors[i][1] % 2]
         flip.remove(odd[-1])
         sign = -sign

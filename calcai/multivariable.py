@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy as sp
+from sympy.core.sympify import _sympify   # numbers only: strict, never reads text
 
 from .differentiation import derivative, derive_tree, readable, symbols_of
 from .errors import CalcaiError
@@ -133,7 +134,7 @@ def definiteness(eigenvalues) -> str:
     """
     signs = []
     for e in eigenvalues:
-        e = sp.Integer(e) if isinstance(e, int) else e
+        e = _sympify(e)
         if e.free_symbols:
             sign = 0 if e.is_zero else 1 if e.is_positive else -1 if e.is_negative else None
             if sign is None and e.is_nonnegative:

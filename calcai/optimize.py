@@ -17,6 +17,7 @@ import itertools
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.core.sympify import _sympify   # numbers only: strict, never reads text
 
 from .errors import MathError
 from .multivariable import definiteness, eigenvalue_list, gradient, hessian
@@ -33,7 +34,7 @@ _MAX_GRID = 4096                   # rational candidate points tried directly
 def _sign(value):
     """1, -1 or 0 for a real number (exact zero tests, then chopped 30-digit decimals);
     None when the sign depends on symbols that sympy cannot decide."""
-    value = sp.sympify(value)
+    value = _sympify(value)
     if value.free_symbols:
         for known, sign in ((value.is_zero, 0), (value.is_positive, 1), (value.is_negative, -1)):
             if known:
@@ -64,7 +65,7 @@ def _order_key(point: dict, symbols) -> tuple:
 def _is_real_value(value) -> bool:
     """Whether a solution's coordinate is real (or may be: it has symbols and is not provably
     complex)."""
-    value = sp.sympify(value)
+    value = _sympify(value)
     if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         return False
     if value.free_symbols:
@@ -241,7 +242,7 @@ def _one_variable(equation, x, periods):
 def _solve_system(equations, symbols, what: str) -> _Found:
     """Every real solution of ``equations = 0`` (see the module's docstring); ``what`` names the
     system in messages."""
-    equations = [_rational(sp.sympify(e)) for e in equations]
+    equations = [_rational(_sympify(e)) for e in equations]
     equations = [e for e in equations if e != 0]
     if not equations:
         if what == "∇f = 0":
@@ -550,7 +551,7 @@ def _parameter_cases(second, param, one) -> str:
     cases = []
     for label, value in ((f"{param.name} > 0", positive), (f"{param.name} < 0", -positive),
                          (f"{param.name} = 0", sp.S.Zero)):
-        local = tuple(sp.sympify(e).xreplace({param: value}) for e in second)
+        local = tuple(_sympify(e).xreplace({param: value}) for e in second)
         if any(e.has(sp.zoo, sp.nan) or e.is_real is False for e in local):
             continue
         kind = ({1: "minimum", -1: "maximum", 0: "inconclusive"}.get(_sign(local[0])) if one else
@@ -567,7 +568,7 @@ def _parameter_notes(expr, symbols, points, one) -> list:
 
     notes = []
     for c in points:
-        params = set().union(*(sp.sympify(s).free_symbols for s in c.second)) - set(symbols)
+        params = set().union(*(_sympify(s).free_symbols for s in c.second)) - set(symbols)
         if c.type == "inconclusive" and params:
             what = "f''" if one else "the eigenvalues of H"
             cases = _parameter_cases(c.second, next(iter(params)), one) if len(params) == 1 else ""

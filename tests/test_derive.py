@@ -323,3 +323,12 @@ def test_polynomials_in_an_activation_are_sound(atom, coefficients, roots):
         return
     d = derive(p, x)
     assert_sound(d.steps)
+
+
+def test_polynomial_in_sigmoid_with_a_symbolic_factor():
+    a = sp.Symbol("a", real=True)
+    d = derive(sigmoid(a * x) * (1 - sigmoid(a * x)), x)
+    s = sigmoid(a * x)
+    assert sp.expand(d.result - a * s * (1 - s) * (1 - 2 * s)) == 0
+    assert_sound(d.steps)
+    assert_sound(derive(-y * sigmoid(x * y) ** 2 + y * sigmoid(x * y), x).steps)
