@@ -111,13 +111,15 @@ class Taylor(Walkthrough):
 
 
 def _derivative_name(orders, names) -> str:
+    from .render.text import superscript
+
     total = sum(orders)
     if total == 0:
         return "f"
     if len(names) == 1:
-        return "f" + ("'" * total if total <= 3 else f"⁽{total}⁾")
-    parts = "".join(f"∂{n}" + ("" if k == 1 else "^" + str(k)) for n, k in zip(names, orders) if k)
-    return f"∂^{total}f/{parts}"
+        return "f" + ("'" * total if total <= 3 else f"⁽{superscript(total)}⁾")
+    parts = "".join(f"∂{n}" + ("" if k == 1 else superscript(k)) for n, k in zip(names, orders) if k)
+    return f"∂{superscript(total) if total > 1 else ''}f/{parts}"
 
 
 FORMULA_CHARS = 80          # a longer derivative formula is left out of the table

@@ -224,8 +224,8 @@ f           σ(x)                                                           0.5 
 f'          σ(x)·(1 − σ(x))                                                0.25           x/4
 f''         σ(x)·(1 − 2σ(x))·(1 − σ(x))                                    0              0
 f'''        σ(x)·(1 − σ(x))·(6σ(x)² − 6σ(x) + 1)                           -0.125         −x³/48
-f⁽4⁾        σ(x)·(1 − 2σ(x))·(1 − σ(x))·(12σ(x)² − 12σ(x) + 1)             0              0
-f⁽5⁾        σ(x)·(1 − σ(x))·(120σ(x)⁴ − 240σ(x)³ + 150σ(x)² − 30σ(x) + 1)  0.25           x⁵/480
+f⁽⁴⁾        σ(x)·(1 − 2σ(x))·(1 − σ(x))·(12σ(x)² − 12σ(x) + 1)             0              0
+f⁽⁵⁾        σ(x)·(1 − σ(x))·(120σ(x)⁴ − 240σ(x)³ + 150σ(x)² − 30σ(x) + 1)  0.25           x⁵/480
 At the centre: k!·aₖ, with aₖ the coefficients of the power series of f (series arithmetic).
 
 Polynomial
@@ -247,7 +247,7 @@ def test_formulas_stop_at_the_first_long_one_and_values_continue():
     assert shown == [True] * 4 + [False] * 5
     assert [term.at_centre for term in t.terms] == [1, 1, 1, 0, -3, -8, -3, 56, 217]
     lines = render_text(t).splitlines()
-    assert "Formulas from f⁽4⁾ on are left out: they grow too long to read." in lines
+    assert "Formulas from f⁽⁴⁾ on are left out: they grow too long to read." in lines
     assert max(len(line) for line in lines) <= 100
 
 
