@@ -21,6 +21,7 @@ class Limits:
     max_exponent: int = 1_000             # |n| of an integer exponent on a symbolic base
     max_order: int = 20                   # derivative order
     max_series_order: int = 40            # Taylor order
+    max_series_terms: int = 20_000        # terms of a Taylor polynomial (C(variables + order, order))
     max_variables: int = 100              # variables in one problem
     max_iterations: int = 100_000         # iterations of a numeric method
     max_samples: int = 1_000_000          # Monte Carlo samples

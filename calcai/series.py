@@ -5,7 +5,7 @@ derivative path, which differentiates k times, remains for what series cannot ex
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from math import factorial
+from math import comb, factorial
 
 import sympy as sp
 
@@ -199,6 +199,11 @@ def _check(symbols, centre, order):
         raise ValueError("order must be a whole number ≥ 0")
     if order > limit:
         raise LimitError(f"Taylor order {order} is larger than the limit {limit} (limit max_series_order)")
+    terms = comb(len(symbols) + order, order)
+    most = _limits.current().max_series_terms
+    if terms > most:
+        raise LimitError(f"a Taylor polynomial of order {order} in {len(symbols)} variables has {terms:.3g} terms, "
+                         f"more than the limit {most} (limit max_series_terms)")
     missing = [s for s in symbols if s not in centre]
     if missing:
         raise ValueError(f"the centre gives no value for {', '.join(s.name for s in missing)}")

@@ -267,3 +267,15 @@ def test_order_limit_is_forty():
     assert len(calcai.taylor("tanh(x)", {"x": 0}, 40).terms) == 41
     with pytest.raises(calcai.errors.LimitError):
         calcai.taylor("tanh(x)", {"x": 0}, 41)
+
+
+def test_the_number_of_terms_is_limited_before_any_work():
+    from calcai.errors import LimitError
+
+    names = ",".join(f"x{i}" for i in range(1, 31))
+    from math import comb
+
+    count = f"{comb(30 + 8, 8):.3g}".replace("+", r"\+")
+    with pytest.raises(LimitError, match=rf"order 8 in 30 variables has {count} terms, more than the limit "
+                                         r"20000 \(limit max_series_terms\)"):
+        calcai.taylor(" + ".join(names.split(",")), {n: 0 for n in names.split(",")}, 8)
