@@ -277,11 +277,10 @@ def substitute(expr, u, inner):
     return product(*args) if expr.is_Mul else expr.func(*args)
 
 
-def _terms(expr) -> tuple:
+@lru_cache(maxsize=4096)
+def _ordered_terms(expr) -> tuple:
+    """The terms of a sum in printed order (memoised: a gradient asks once per variable)."""
     return tuple(expr.as_ordered_terms())
-
-
-_ordered_terms = lru_cache(maxsize=4096)(_terms)
 
 
 # ------------------------------------------------------------------ rule selection
