@@ -30,15 +30,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import CALCAI, IMPORT_BASELINE, IMPORT_NAME, ROOT, Figure, bytecode_cache, paired, timed, wall
+
 PROBLEMS = ROOT / "problems"
 COUNT = 240
 SEED = 20240601
@@ -67,18 +66,6 @@ def generate_problems(count: int = COUNT, seed: int = SEED) -> str:
     return "\n".join(lines) + "\n"
 
 
-def seconds(cmd) -> tuple[float, float]:
-    """Wall time and CPU time (user + system, the process and the workers it reaped) of ``cmd``."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, cmd))} exited {done.returncode}: {done.stderr[-2000:]}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
 def engine_seconds(paths) -> tuple[float, float, float, float]:
     """In one process, as ``calcai check -j 1`` would do it without worker processes: wall and
     CPU seconds to import calcai and load the problems, then wall and CPU seconds of the sum of
@@ -101,6 +88,21 @@ def engine_seconds(paths) -> tuple[float, float, float, float]:
     return tuple(map(float, out.stdout.split()))
 
 
+def figures(runs: int = 3, quick: bool = False) -> list:
+    """``calcai check`` on the bundled problems (≤ 2 s) and on the generated file (≤ 6 s), all
+    cores, against importing sympy and rich."""
+    out = []
+    with tempfile.TemporaryDirectory() as folder:
+        generated = Path(folder) / "polynomial-derivatives.yaml"
+        generated.write_text(generate_problems(), encoding="utf-8")
+        count = sum(f.read_text(encoding="utf-8").count("\n  - id:") for f in PROBLEMS.glob("*.yaml"))
+        for name, path, limit in ((f"`calcai check problems/` ({count} problems)", PROBLEMS, 2.0),
+                                  (f"`calcai check` on {COUNT} generated derivative problems", generated, 6.0)):
+            t, base = paired(lambda: wall([*CALCAI, "check", str(path)]), lambda: wall(IMPORT_BASELINE), runs)
+            out.append(Figure(name, t, IMPORT_NAME, base, f"≤ {limit:g} s", t <= limit))
+    return out
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -109,7 +111,8 @@ def main(argv=None) -> None:
     if args.write:
         Path(args.write).write_text(generate_problems(), encoding="utf-8")
         return
-    calcai = [sys.executable, "-m", "calcai"]
+    bytecode_cache()
+    calcai = CALCAI
     with tempfile.TemporaryDirectory() as folder:
         generated = Path(folder) / "polynomial-derivatives.yaml"
         generated.write_text(generate_problems(), encoding="utf-8")
@@ -118,8 +121,8 @@ def main(argv=None) -> None:
             cmd = [*calcai, "check", *map(str, paths)]
             rounds = []
             for _ in range(args.runs):
-                rounds.append((*seconds([sys.executable, "-c", "import sympy, rich"]), *seconds(cmd),
-                               *seconds([*cmd, "-j", "1"]), *engine_seconds(paths)))
+                rounds.append((*timed(IMPORT_BASELINE), *timed(cmd),
+                               *timed([*cmd, "-j", "1"]), *engine_seconds(paths)))
             (base, base_cpu, wall, cpu, wall_j1, cpu_j1, load, load_cpu, engine, engine_cpu) = (
                 statistics.median(column) for column in zip(*rounds))
             print(f"calcai check {name}{'':25} wall            CPU (user + system)")

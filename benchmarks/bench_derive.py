@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from common import Figure, in_fresh_process, paired, table
+from common import Figure, bytecode_cache, in_fresh_process, paired, table
 
 BIG = "sin(x^2)*exp(-x)*log(1 + x^2) + tanh(3x)/(1 + x^4) + sigmoid(x)^3*sqrt(1 + cos(x)^2)"
 
@@ -50,7 +50,7 @@ print(time.perf_counter() - t)
 """
 
 
-def figures(runs: int = 3) -> list:
+def figures(runs: int = 3, quick: bool = False) -> list:
     out = []
     for name, texts in ((f"derive {BIG}", [BIG]), (f"derive, {len(MIXED)} mixed expressions", MIXED)):
         ours, base = paired(lambda: in_fresh_process(DERIVE.format(texts=texts, call="calcai.derive")),
@@ -68,4 +68,5 @@ def figures(runs: int = 3) -> list:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    bytecode_cache()
     print(table(figures(parser.parse_args().runs)))

@@ -20,14 +20,12 @@ Run: python benchmarks/bench_integrals.py [--runs N] [--before /work/main] [--ro
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from common import Figure, paired, seconds, table, wall
+from common import IMPORT_BASELINE, IMPORT_NAME, Figure, bytecode_cache, paired, seconds, table, wall
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,7 +85,7 @@ def engine_table(runs: int, before: Path | None):
             ok_now, t = engine_once(ROOT, text)
             now.append(t)
         rows.append((text, ok_now, statistics.median(now), ok_then, statistics.median(then) if then else None))
-        print(f"  {text:22s} {seconds(rows[-1][2]):>8s}" +
+        print(f"  integrate {text:22s} {seconds(rows[-1][2]):>8s}" +
               (f"   before {seconds(rows[-1][4]):>8s} {ok_then}" if before is not None else ""),
               file=sys.stderr, flush=True)
     return rows
@@ -118,20 +116,20 @@ def engine_markdown(rows) -> str:
 
 
 def cli_figures(runs: int, before: Path | None) -> list:
-    base_cmd = [sys.executable, "-c", "import sympy, rich"]
+    base_cmd = IMPORT_BASELINE
     out = []
     reference, base = paired(lambda: wall([sys.executable, "-c", CLI.format(root=str(ROOT)), "diff", "x^2"]),
                              lambda: wall(base_cmd), runs)
-    out.append(Figure("for reference: calcai diff x^2", reference, 'python -c "import sympy, rich"', base))
+    out.append(Figure("for reference: `calcai diff x^2`", reference, IMPORT_NAME, base))
     for args in CLI_CASES:
         ours, base = paired(lambda: wall([sys.executable, "-c", CLI.format(root=str(ROOT)), "integrate", *args]),
                             lambda: wall(base_cmd), runs)
-        out.append(Figure(f"calcai integrate {' '.join(args)}", ours, 'python -c "import sympy, rich"', base,
+        out.append(Figure(f"`calcai integrate {' '.join(args)}`", ours, IMPORT_NAME, base,
                           "≤ 1.3×", ours <= 1.3 * base))
         if before is not None:
             old, base = paired(lambda: wall([sys.executable, "-c", CLI.format(root=str(before)), "integrate", *args]),
                                lambda: wall(base_cmd), runs)
-            out.append(Figure(f"… before ({before})", old, 'python -c "import sympy, rich"', base, "≤ 1.3×",
+            out.append(Figure(f"… before ({before})", old, IMPORT_NAME, base, "≤ 1.3×",
                               old <= 1.3 * base))
     return out
 
@@ -145,6 +143,20 @@ def warm_up(before: Path | None) -> None:
     wall([sys.executable, "-c", "import sympy, rich"])
 
 
+def figures(runs: int = 3, quick: bool = False) -> list:
+    """The engine's median and slowest integral of the forty (each in a fresh process, median of
+    ``runs``) and the CLI on a few of them against importing sympy and rich (≤ 1.3×)."""
+    warm_up(None)
+    rows = engine_table(runs, None)
+    times = sorted(r[2] for r in rows)
+    failed = [r[0] for r in rows if r[1] != "ok"]
+    slowest = max(rows, key=lambda r: r[2])
+    out = [Figure(f"integrate, {len(rows)} textbook integrals (engine, text walkthrough): median", times[len(times) // 2],
+                  target="all succeed", met=not failed),
+           Figure(f"… slowest: `{slowest[0]}`", slowest[2])]
+    return out + [f for f in cli_figures(runs, None) if f.target]
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -154,8 +166,7 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.root is not None:
         ROOT = args.root.resolve()
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    os.environ["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="bench-integrals-pyc-")
+    bytecode_cache()
     warm_up(args.before)
     if not args.skip_engine:
         print(engine_markdown(engine_table(args.runs, args.before)))

@@ -25,11 +25,10 @@ import json
 import os
 import random
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
+
+from common import CALCAI, PYTHON, Figure, bytecode_cache, medians, wall
 
 SIZES = (64, 128, 128, 10)
 SEED = 20240601
@@ -103,18 +102,16 @@ def numpy_baseline(path: str) -> dict:
 
 def median_seconds(commands: dict, runs: int, cwd: str) -> dict:
     """{name: median wall seconds} of fresh processes; ``commands`` maps a name to
-    (argv, stdout path or None). The commands take turns, run after run, so that a change in
-    the machine's load falls on all of them alike."""
-    times: dict = {name: [] for name in commands}
-    for _ in range(runs):
-        for name, (argv, stdout_path) in commands.items():
-            out = open(stdout_path, "w") if stdout_path else subprocess.DEVNULL
-            start = time.perf_counter()
-            subprocess.run(argv, stdout=out, stderr=subprocess.DEVNULL, check=True, cwd=cwd)
-            times[name].append(time.perf_counter() - start)
-            if stdout_path:
-                out.close()
-    return {name: statistics.median(t) for name, t in times.items()}
+    (argv, stdout path or None). The commands take turns, run after run."""
+    def timer(argv, path):
+        def run():
+            if path is None:
+                return wall(argv, cwd=cwd)
+            with open(path, "w", encoding="utf-8") as out:
+                return wall(argv, cwd=cwd, stdout=out)
+        return run
+
+    return medians({name: timer(*command) for name, command in commands.items()}, runs)
 
 
 def _largest_difference(a, b) -> float:
@@ -125,6 +122,26 @@ def _largest_difference(a, b) -> float:
             return float("inf")
         return max((_largest_difference(x, y) for x, y in zip(a, b)), default=0.0)
     return abs(float(a) - float(b))
+
+
+def figures(runs: int = 3, quick: bool = False) -> list:
+    """``calcai solve`` of the 64-128-128-10 network, JSON and text, against plain numpy."""
+    with tempfile.TemporaryDirectory(prefix="calcai-bench-") as folder:
+        net = os.path.join(folder, "net.yaml")
+        with open(net, "w", encoding="utf-8") as f:
+            f.write(network_yaml())
+        paths = {fmt: os.path.join(folder, f"out.{fmt}") for fmt in ("json", "text", "numpy")}
+        commands = {"plain": ([PYTHON, os.path.abspath(__file__), "--numpy-baseline", net], paths["numpy"]),
+                    "json": ([*CALCAI, "solve", net, "--format", "json"], paths["json"]),
+                    "text": ([*CALCAI, "solve", net, "--format", "text"], paths["text"])}
+        got = median_seconds(commands, runs, folder)
+        answer = json.load(open(paths["json"], encoding="utf-8"))[0]["answer"]
+        difference = _largest_difference(answer, json.load(open(paths["numpy"], encoding="utf-8")))
+        if difference > 1e-9:
+            raise SystemExit(f"calcai's backprop differs from numpy's by {difference:g}")
+    name = "-".join(map(str, SIZES))
+    return [Figure(f"`calcai solve` backprop, MLP {name}, --format {fmt}", got[fmt],
+                   "plain numpy forward/backward", got["plain"], "≤ 1 s", got[fmt] <= 1.0) for fmt in ("json", "text")]
 
 
 def main() -> None:
@@ -138,6 +155,7 @@ def main() -> None:
     if args.numpy_baseline:
         json.dump(numpy_baseline(args.numpy_baseline), sys.stdout)
         return
+    bytecode_cache()
     sizes = tuple(int(s) for s in args.sizes.split(","))
     folder = args.keep or tempfile.mkdtemp(prefix="calcai-bench-")
     os.makedirs(folder, exist_ok=True)

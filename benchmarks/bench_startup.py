@@ -19,20 +19,20 @@ process (fork, copy-on-write, reaping) and exit.
 
 Whether calcai's own bytecode is cached matters (about 35 ms on the reference machine): an
 editable install run with PYTHONDONTWRITEBYTECODE=1 compiles calcai's modules at every
-start, while sympy's were compiled when it was installed. The script says which case it
-measured; ``python -m compileall calcai`` gives the other.
+start, while sympy's were compiled when it was installed. Like an installed package, every
+process reads calcai's bytecode from a cache (``common.bytecode_cache``); ``--no-cache``
+measures the other case.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from common import CALCAI, IMPORT_BASELINE, IMPORT_NAME, PYTHON, Figure, bytecode_cache, paired, timed, wall
 
 ONE_OFF = [
     ["diff", "x^3 + 2x^2 + 5"],
@@ -75,17 +75,7 @@ print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
 """
 
 
-def timed(cmd) -> tuple[float, float]:
-    """Wall time and CPU time (user + system, the process and the workers it reaped)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
-def paired(cmd, baseline, runs: int) -> tuple[float, float, float, float]:
+def paired_cpu(cmd, baseline, runs: int) -> tuple[float, float, float, float]:
     """Medians of wall and CPU time of ``cmd`` and ``baseline``, run alternately ``runs`` times
     each: (cmd wall, baseline wall, cmd CPU, baseline CPU)."""
     timed(cmd)                      # warm the file cache
@@ -97,12 +87,35 @@ def paired(cmd, baseline, runs: int) -> tuple[float, float, float, float]:
             statistics.median(c for _, c in a), statistics.median(c for _, c in b))
 
 
+def one_problem_file(folder) -> Path:
+    path = Path(folder) / "one.yaml"
+    path.write_text(ONE_PROBLEM, encoding="utf-8")
+    return path
+
+
+def figures(runs: int = 9, quick: bool = False) -> list:
+    """--help and --version against ``python -c pass`` (≤ +50 ms); the one-off commands and a
+    one-problem ``solve`` against importing sympy and rich (≤ 1.3×)."""
+    out = []
+    empty = [PYTHON, "-c", "pass"]
+    for name in ("--help", "--version"):
+        t, base = paired(lambda: wall([*CALCAI, name]), lambda: wall(empty), runs)
+        out.append(Figure(f"`calcai {name}`", t, "python -c pass", base, "≤ +50 ms", t - base <= 0.050))
+    with tempfile.TemporaryDirectory() as folder:
+        one = one_problem_file(folder)
+        cases = [(" ".join(a), a) for a in ONE_OFF] + [("solve <one derivative problem>", ["solve", str(one)])]
+        for name, argv in cases:
+            t, base = paired(lambda: wall([*CALCAI, *argv]), lambda: wall(IMPORT_BASELINE), runs)
+            out.append(Figure(f"`calcai {name}`", t, IMPORT_NAME, base, "≤ 1.3×", t <= 1.3 * base))
+    return out
+
+
 def breakdown(cmd, argv, runs: int) -> list[float]:
     """Medians of the pieces (see PROBE) and, last, of the command's wall time minus their sum:
     the probe and the command run alternately."""
     rows = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=True)
+        out = subprocess.run([PYTHON, "-c", PROBE, *argv], capture_output=True, text=True, check=True)
         parts = [float(v) for v in out.stdout.split()]
         wall, _cpu = timed(cmd)
         rows.append(parts + [wall - sum(parts)])
@@ -112,31 +125,26 @@ def breakdown(cmd, argv, runs: int) -> list[float]:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--no-cache", action="store_true", help="no bytecode cache for calcai's modules")
     args = parser.parse_args(argv)
-    py = sys.executable
-    program = [py, "-m", "calcai"]
-    empty = [py, "-c", "pass"]
-    sympy_rich = [py, "-c", "import sympy, rich"]
-
-    import importlib.util
-
-    from calcai import cli
-
-    cached = Path(importlib.util.cache_from_source(cli.__file__)).exists()
+    if not args.no_cache:
+        bytecode_cache()
+    program = CALCAI
+    empty = [PYTHON, "-c", "pass"]
+    sympy_rich = IMPORT_BASELINE
     print(f"medians of {args.runs} fresh processes, each alternating with its baseline; calcai's bytecode "
-          + ("cached" if cached else "NOT cached (compiled from source at every start)") + "\n")
+          + ("NOT cached (compiled from source at every start)" if args.no_cache else "cached") + "\n")
     for name, cmd in (("--help", [*program, "--help"]), ("--version", [*program, "--version"])):
-        t, base, _cpu, _cpu_base = paired(cmd, empty, args.runs)
+        t, base, _cpu, _cpu_base = paired_cpu(cmd, empty, args.runs)
         print(f"calcai {name:38} {t * 1000:7.1f} ms   python -c pass {base * 1000:6.1f} ms   "
               f"extra {1000 * (t - base):+6.1f} ms")
     print()
     with tempfile.TemporaryDirectory() as folder:
-        one = Path(folder) / "one.yaml"
-        one.write_text(ONE_PROBLEM, encoding="utf-8")
+        one = one_problem_file(folder)
         commands = [(" ".join(a), [*program, *a]) for a in ONE_OFF]
         commands.append(("solve <one derivative problem>", [*program, "solve", str(one)]))
         for name, cmd in commands:
-            t, base, cpu, cpu_base = paired(cmd, sympy_rich, args.runs)
+            t, base, cpu, cpu_base = paired_cpu(cmd, sympy_rich, args.runs)
             print(f"calcai {name:38} {t * 1000:7.1f} ms   import sympy, rich {base * 1000:6.1f} ms   "
                   f"ratio {t / base:5.2f}   (CPU time ratio {cpu / cpu_base:5.2f})")
     print("\nwhere the time goes (ms, medians inside one fresh process):")

@@ -46,6 +46,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def _bench():
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))        # bench_network imports benchmarks/common.py
     spec = importlib.util.spec_from_file_location("bench_network", ROOT / "benchmarks" / "bench_network.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
