@@ -517,12 +517,13 @@ def _print_check_table(results, fmt: str, out=None) -> None:
 # ------------------------------------------------------------------ kinds
 
 def _kinds(args) -> int:
-    from .kinds import KINDS
+    from .kinds import KINDS, functions_text
 
     if args.kind is None:
         width = max(len(k) for k in KINDS)
         for name, kind in KINDS.items():
             sys.stdout.write(f"{name.ljust(width)}  {kind.description}\n")
+        sys.stdout.write(f"\nFunctions in expressions:\n{functions_text()}\n")
         return EXIT_OK
     if args.kind not in KINDS:
         import difflib

@@ -24,7 +24,10 @@ from sympy.core.mul import _keep_coeff
 
 from . import limits as _limits
 from .errors import LimitError
-from .functions import leaky_relu, relu, sigmoid, softplus
+from .functions import (
+    elu, gelu, gelu_tanh, leaky_relu, log2, log10, mish, normal_cdf, normal_pdf, relu, selu, sigmoid,
+    silu, softplus, softsign, swish,
+)
 from .solution import Equation, Section, Walkthrough
 
 
@@ -114,10 +117,24 @@ class LogRule(DiffRule):
 
 
 @dataclass(frozen=True)
+class LogBaseRule(DiffRule):
+    """d/dx log_b(x) = 1/(x·ln b): log₂ and log₁₀ are ln(x)/ln(b)"""
+    rule = "log_base"
+    formula = "d/dx log_b x = 1/(x·ln b)"
+
+
+@dataclass(frozen=True)
 class TrigRule(DiffRule):
     """sin' = cos, cos' = −sin, tan' = 1 + tan²"""
     rule = "trig"
     formula = "d/dx sin x = cos x,  d/dx cos x = −sin x,  d/dx tan x = 1 + tan² x"
+
+
+@dataclass(frozen=True)
+class ReciprocalTrigRule(DiffRule):
+    """sec' = sec·tan, csc' = −csc·cot, cot' = −csc²"""
+    rule = "reciprocal_trig"
+    formula = "d/dx sec x = sec x·tan x,  d/dx csc x = −csc x·cot x,  d/dx cot x = −csc² x"
 
 
 @dataclass(frozen=True)
@@ -132,6 +149,27 @@ class HyperbolicRule(DiffRule):
     """sinh' = cosh, cosh' = sinh, tanh' = 1 − tanh²"""
     rule = "hyperbolic"
     formula = "d/dx tanh x = 1 − tanh² x,  d/dx sinh x = cosh x,  d/dx cosh x = sinh x"
+
+
+@dataclass(frozen=True)
+class InverseHyperbolicRule(DiffRule):
+    """arsinh' = 1/√(x²+1), arcosh' = 1/√(x²−1), artanh' = 1/(1−x²)"""
+    rule = "inverse_hyperbolic"
+    formula = "d/dx arsinh x = 1/√(x² + 1),  d/dx arcosh x = 1/√(x² − 1),  d/dx artanh x = 1/(1 − x²)"
+
+
+@dataclass(frozen=True)
+class ErfRule(DiffRule):
+    """erf'(x) = 2/√π·e^(−x²), erfc' = −erf'"""
+    rule = "erf"
+    formula = "d/dx erf x = 2/√π·e^(−x²),  d/dx erfc x = −2/√π·e^(−x²)"
+
+
+@dataclass(frozen=True)
+class NormalRule(DiffRule):
+    """Φ'(x) = φ(x), φ'(x) = −x·φ(x) (the standard normal distribution and density)"""
+    rule = "normal"
+    formula = "d/dx Φ(x) = φ(x),  d/dx φ(x) = −x·φ(x),  φ(x) = e^(−x²/2)/√(2π)"
 
 
 @dataclass(frozen=True)
@@ -160,6 +198,62 @@ class SoftplusRule(DiffRule):
     """softplus'(x) = σ(x)"""
     rule = "softplus"
     formula = "d/dx softplus(x) = σ(x)"
+
+
+@dataclass(frozen=True)
+class GeluRule(DiffRule):
+    """GELU'(x) = Φ(x) + x·φ(x), from GELU(x) = x·Φ(x)"""
+    rule = "gelu"
+    formula = "d/dx GELU(x) = Φ(x) + x·φ(x)"
+
+
+@dataclass(frozen=True)
+class GeluTanhRule(DiffRule):
+    """GELU_tanh(x) = x/2·(1 + tanh u), u = √(2/π)(x + 0.044715x³): (1 + tanh u)/2 + x(1 − tanh² u)·u'/2"""
+    rule = "gelu_tanh"
+    formula = "d/dx x/2·(1 + tanh u) = (1 + tanh u)/2 + x·(1 − tanh² u)·u'/2,  u = √(2/π)·(x + 0.044715x³)"
+
+
+@dataclass(frozen=True)
+class SiluRule(DiffRule):
+    """SiLU'(x) = σ(x)·(1 + x·(1 − σ(x))), from SiLU(x) = x·σ(x)"""
+    rule = "silu"
+    formula = "d/dx SiLU(x) = σ(x)·(1 + x·(1 − σ(x)))"
+
+
+@dataclass(frozen=True)
+class SwishRule(DiffRule):
+    """d/dx swish(x, β) = σ(βx)·(1 + βx·(1 − σ(βx))), from swish(x, β) = x·σ(βx)"""
+    rule = "swish"
+    formula = "d/dx swish(x, β) = σ(βx)·(1 + βx·(1 − σ(βx)))"
+
+
+@dataclass(frozen=True)
+class MishRule(DiffRule):
+    """mish'(x) = tanh(softplus(x)) + x·σ(x)·(1 − tanh²(softplus(x)))"""
+    rule = "mish"
+    formula = "d/dx mish(x) = tanh(softplus(x)) + x·σ(x)·(1 − tanh²(softplus(x)))"
+
+
+@dataclass(frozen=True)
+class SoftsignRule(DiffRule):
+    """softsign'(x) = 1/(1 + |x|)²"""
+    rule = "softsign"
+    formula = "d/dx softsign(x) = 1/(1 + |x|)²"
+
+
+@dataclass(frozen=True)
+class EluRule(DiffRule):
+    """ELU'(x) = 1 if x > 0, else α·eˣ"""
+    rule = "elu"
+    formula = "d/dx ELU(x) = 1 if x > 0, else α·eˣ"
+
+
+@dataclass(frozen=True)
+class SeluRule(DiffRule):
+    """SELU'(x) = λ₀₁ if x > 0, else λ₀₁·α₀₁·eˣ"""
+    rule = "selu"
+    formula = "d/dx SELU(x) = λ₀₁ if x > 0, else λ₀₁·α₀₁·eˣ"
 
 
 @dataclass(frozen=True)
@@ -210,17 +304,32 @@ class SympyRule(DiffRule):
 
 # ------------------------------------------------------------------ building results
 
-_TRIG = (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc)
+_TRIG = (sp.sin, sp.cos, sp.tan)
+_RECIPROCAL_TRIG = (sp.sec, sp.csc, sp.cot)
 _INVERSE_TRIG = (sp.asin, sp.acos, sp.atan)
 _HYPERBOLIC = (sp.sinh, sp.cosh, sp.tanh)
+_INVERSE_HYPERBOLIC = (sp.asinh, sp.acosh, sp.atanh)
 _FUNCTION_RULES = (
-    (sp.exp, ExpRule), (sp.log, LogRule), (_TRIG, TrigRule), (_INVERSE_TRIG, InverseTrigRule),
-    (_HYPERBOLIC, HyperbolicRule), (sigmoid, SigmoidRule), (relu, ReluRule),
-    (leaky_relu, LeakyReluRule), (softplus, SoftplusRule), (sp.Abs, AbsRule),
+    (sp.exp, ExpRule), (sp.log, LogRule), ((log2, log10), LogBaseRule), (_TRIG, TrigRule),
+    (_RECIPROCAL_TRIG, ReciprocalTrigRule), (_INVERSE_TRIG, InverseTrigRule),
+    (_HYPERBOLIC, HyperbolicRule), (_INVERSE_HYPERBOLIC, InverseHyperbolicRule),
+    ((sp.erf, sp.erfc), ErfRule), ((normal_cdf, normal_pdf), NormalRule),
+    (sigmoid, SigmoidRule), (relu, ReluRule), (leaky_relu, LeakyReluRule), (softplus, SoftplusRule),
+    (gelu, GeluRule), (gelu_tanh, GeluTanhRule), (silu, SiluRule), (swish, SwishRule), (mish, MishRule),
+    (softsign, SoftsignRule), (elu, EluRule), (selu, SeluRule), (sp.Abs, AbsRule),
 )
+# f'(u) in textbook form where sympy's own differs (the activations' fdiff is already textbook)
 _OUTER_DERIVATIVES = {
     sp.tanh: lambda u: 1 - sp.tanh(u) ** 2,
     sp.tan: lambda u: 1 + sp.tan(u) ** 2,
+    sp.sec: lambda u: sp.sec(u) * sp.tan(u),
+    sp.csc: lambda u: -sp.csc(u) * sp.cot(u),
+    sp.cot: lambda u: -sp.csc(u) ** 2,
+    sp.asinh: lambda u: 1 / sp.sqrt(u ** 2 + 1),
+    sp.acosh: lambda u: 1 / sp.sqrt(u ** 2 - 1),
+    sp.atanh: lambda u: 1 / (1 - u ** 2),
+    sp.erf: lambda u: 2 * sp.exp(-u ** 2) / sp.sqrt(sp.pi),
+    sp.erfc: lambda u: -2 * sp.exp(-u ** 2) / sp.sqrt(sp.pi),
 }
 _CACHE_SIZE = 1 << 16
 
@@ -380,6 +489,8 @@ def _pow_steps(expr, x) -> DiffRule:
 
 def _function_steps(expr, x, rule) -> DiffRule:
     arg = expr.args[0]
+    if any(x in symbols_of(a) for a in expr.args[1:]):     # ELU(x, x²): no one-variable rule
+        return SympyRule(expr, x, sp.diff(expr, x))
     if arg == x:
         derivative = _OUTER_DERIVATIVES.get(expr.func, lambda u: None)(x)
         if derivative is None:

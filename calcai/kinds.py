@@ -66,6 +66,40 @@ FIELD_TYPES: dict[str, str] = {
 }
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "linear", "softmax")
+
+# The functions an expression may use (calcai.parser reads exactly these names, in any case):
+# (names, other spellings, what they are). `calcai kinds` prints this list.
+FUNCTIONS: tuple = (
+    (("exp", "ln", "log"), (), "eˣ; the natural logarithm; log(x, b) to the base b"),
+    (("log2", "log10"), (), "logarithms to the base 2 and 10 (also written log₂, log₁₀)"),
+    (("sqrt", "abs", "sign", "step"), (), "√x, |x|, the sign of x, the unit step (0 at 0)"),
+    (("max", "min"), (), "the largest, the smallest of 2 to 8 arguments"),
+    (("sin", "cos", "tan", "sec", "csc", "cot"), ("cosec", "cotan"), "trigonometric functions"),
+    (("asin", "acos", "atan"), ("arcsin", "arccos", "arctan"), "inverse trigonometric functions"),
+    (("sinh", "cosh", "tanh"), (), "hyperbolic functions"),
+    (("asinh", "acosh", "atanh"), ("arsinh", "arcosh", "artanh", "arcsinh", "arccosh", "arctanh"),
+     "inverse hyperbolic functions"),
+    (("erf", "erfc"), (), "the error function and its complement 1 − erf"),
+    (("normal_cdf", "normal_pdf"), (), "Φ(x) and φ(x): the standard normal distribution and density "
+                                       "(type Φ(x) as is, too)"),
+    (("sigmoid",), (), "σ(x) = 1/(1 + e^(−x)) (type σ(x) as is, too)"),
+    (("relu", "leaky_relu"), ("leakyrelu",),
+     "max(0, x); x if x > 0, else αx (α = 0.01 unless given: leaky_relu(x, 0.2))"),
+    (("softplus",), (), "ln(1 + eˣ)"),
+    (("gelu", "gelu_tanh"), (), "x·Φ(x); its tanh approximation x/2·(1 + tanh(√(2/π)·(x + 0.044715x³)))"),
+    (("silu", "swish"), (), "x·σ(x); swish(x, β) = x·σ(βx), and swish(x) = silu(x)"),
+    (("elu", "selu"), (),
+     "x if x > 0, else α(eˣ − 1) (α = 1 unless given: elu(x, 0.5)); SELU(x) = λ₀₁·ELU(x, α₀₁)"),
+    (("softsign", "mish"), (), "x/(1 + |x|); x·tanh(softplus(x))"),
+)
+
+
+def functions_text() -> str:
+    """The functions expressions may use, one group a line (for `calcai kinds`)."""
+    rows = [(", ".join(names), description + (f" (also {', '.join(aliases)})" if aliases else ""))
+            for names, aliases, description in FUNCTIONS]
+    width = max(len(names) for names, _ in rows)
+    return "\n".join(f"{names.ljust(width)}  {description}" for names, description in rows)
 LOSSES = ("squared_error", "mse", "binary_cross_entropy", "cross_entropy")
 
 
@@ -668,5 +702,7 @@ def describe(kind: Kind) -> str:
         lines.append(f"  {f.name} ({flag}): {f.what}" + (f" — {f.description}" if f.description else ""))
     if kind.one_of:
         lines.append("  give exactly one of: " + " | ".join(" + ".join(g) for g in kind.one_of))
+    if any(f.type in ("expr", "exprs", "equations", "substitutions") for f in kind.fields):
+        lines += ["", "expressions may use the functions that `calcai kinds` lists"]
     lines += ["", f"answer: {kind.answer}", "", "example:", kind.example.rstrip("\n")]
     return "\n".join(lines)

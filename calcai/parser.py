@@ -7,8 +7,10 @@ known function classes). Accepted notation::
     x**3 + 2*x**2 + 5      x^3 + 2x^2 + 5      x³ − 3x² + 2      (x² + 1)³
     3xy  (= 3·x·y)         2(x+1)   (x+1)(x-1)   e^(2x)   √(x)   π   |x|
     w₁·x₁ + w₂·x₂          σ(x)   ln(x)   ReLU(x)   max(0, x)   tanh²(x)
+    sec(x)²   log₁₀(x)   GELU(x)   swish(x, β)   ELU(x, 0.5)   Φ(x)
 
-Names: a known function must be followed by ``(``; ``e`` and ``pi``/``π`` are constants;
+Names: a known function must be followed by ``(``; ``e`` and ``pi``/``π`` are constants
+(``selu_alpha``, ``selu_lambda``: SELU's α₀₁ and λ₀₁, as JSON output writes them);
 Greek letter names (``alpha``, ``lambda``, ``sigma``…) and names with digits or underscores
 (``w1``, ``x_1``) are variables; other runs of letters are products of one-letter
 variables (``xy`` = x·y) unless listed in ``variables``. All variables are real symbols.
@@ -41,7 +43,7 @@ OPERATOR_ALIASES = {"−": "-", "–": "-", "·": "*", "⋅": "*", "∙": "*", "
 GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon",
          "ζ": "zeta", "η": "eta", "θ": "theta", "κ": "kappa", "λ": "lambda", "μ": "mu",
          "ν": "nu", "ξ": "xi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi",
-         "χ": "chi", "ψ": "psi", "ω": "omega", "π": "pi"}
+         "χ": "chi", "ψ": "psi", "ω": "omega", "π": "pi", "Φ": "Phi"}
 GREEK_NAMES = frozenset(GREEK.values()) - {"pi"}
 FORBIDDEN = {
     "'": "strings are not allowed", '"': "strings are not allowed",
@@ -139,7 +141,10 @@ def _char_name(ch: str) -> str:
 def _function_table() -> dict:
     import sympy as sp
 
-    from .functions import leaky_relu, relu, sigmoid, softplus
+    from .functions import (
+        elu, gelu, gelu_tanh, leaky_relu, log2, log10, mish, normal_cdf, normal_pdf, relu, selu,
+        sigmoid, silu, softplus, softsign, swish,
+    )
 
     def _max(*args):
         if len(args) == 2 and args[0] == 0:
@@ -148,18 +153,32 @@ def _function_table() -> dict:
             return relu(args[0])
         return sp.Max(*args)
 
+    def _swish(x, beta=None):           # swish(x) is SiLU(x): swish with β = 1
+        return silu(x) if beta is None else swish(x, beta)
+
     return {
         # name: (builder, min args, max args)
         "exp": (sp.exp, 1, 1), "log": (sp.log, 1, 2), "ln": (sp.log, 1, 1),
+        "log2": (log2, 1, 1), "log10": (log10, 1, 1),
         "sqrt": (sp.sqrt, 1, 1), "sin": (sp.sin, 1, 1), "cos": (sp.cos, 1, 1),
-        "tan": (sp.tan, 1, 1), "asin": (sp.asin, 1, 1), "acos": (sp.acos, 1, 1),
+        "tan": (sp.tan, 1, 1), "sec": (sp.sec, 1, 1), "csc": (sp.csc, 1, 1), "cosec": (sp.csc, 1, 1),
+        "cot": (sp.cot, 1, 1), "cotan": (sp.cot, 1, 1),
+        "asin": (sp.asin, 1, 1), "acos": (sp.acos, 1, 1),
         "atan": (sp.atan, 1, 1), "arcsin": (sp.asin, 1, 1), "arccos": (sp.acos, 1, 1),
         "arctan": (sp.atan, 1, 1), "sinh": (sp.sinh, 1, 1), "cosh": (sp.cosh, 1, 1),
-        "tanh": (sp.tanh, 1, 1), "abs": (sp.Abs, 1, 1), "max": (_max, 2, 8),
+        "tanh": (sp.tanh, 1, 1), "asinh": (sp.asinh, 1, 1), "acosh": (sp.acosh, 1, 1),
+        "atanh": (sp.atanh, 1, 1), "arcsinh": (sp.asinh, 1, 1), "arccosh": (sp.acosh, 1, 1),
+        "arctanh": (sp.atanh, 1, 1), "arsinh": (sp.asinh, 1, 1), "arcosh": (sp.acosh, 1, 1),
+        "artanh": (sp.atanh, 1, 1), "erf": (sp.erf, 1, 1), "erfc": (sp.erfc, 1, 1),
+        "abs": (sp.Abs, 1, 1), "max": (_max, 2, 8),
         "min": (sp.Min, 2, 8), "sigmoid": (sigmoid, 1, 1), "relu": (relu, 1, 1),
         "leaky_relu": (leaky_relu, 1, 2), "leakyrelu": (leaky_relu, 1, 2),
         "softplus": (softplus, 1, 1), "sign": (sp.sign, 1, 1),
         "step": (lambda u: sp.Heaviside(u, 0), 1, 1),
+        "gelu": (gelu, 1, 1), "gelu_tanh": (gelu_tanh, 1, 1), "silu": (silu, 1, 1),
+        "swish": (_swish, 1, 2), "elu": (elu, 1, 2), "selu": (selu, 1, 1),
+        "softsign": (softsign, 1, 1), "mish": (mish, 1, 1),
+        "normal_cdf": (normal_cdf, 1, 1), "normal_pdf": (normal_pdf, 1, 1),
     }
 
 
@@ -173,9 +192,11 @@ def functions() -> dict:
     return _FUNCTIONS
 
 
-KNOWN_FUNCTION_NAMES = ("exp, log, ln, sqrt, sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, "
-                        "abs, max, min, sigmoid (σ), relu, leaky_relu, softplus, sign, step")
-CONSTANT_NAMES = {"e", "pi", "inf", "oo"}
+KNOWN_FUNCTION_NAMES = ("exp, log, ln, log2, log10, sqrt, sin, cos, tan, sec, csc, cot, asin, acos, atan, "
+                        "sinh, cosh, tanh, asinh, acosh, atanh, erf, erfc, abs, max, min, sign, step, "
+                        "sigmoid (σ), relu, leaky_relu, softplus, gelu, gelu_tanh, silu, swish, elu, selu, "
+                        "softsign, mish, normal_cdf (Φ), normal_pdf")
+CONSTANT_NAMES = {"e", "pi", "inf", "oo", "selu_alpha", "selu_lambda"}
 
 
 def check_variable_name(name: str, position: int = 0, text: str = "") -> None:
@@ -418,6 +439,8 @@ class _Parser:
             return self.count(self.make_pow(self.call(fn_key, t), sp.Integer(int(sup.text)), sup.pos))
         if name == "sigma" and followed_by_call and name not in self.variables:
             fn_key = "sigmoid"       # σ(x) is the sigmoid; σ alone is a variable
+        if name == "Phi" and followed_by_call and name not in self.variables:
+            fn_key = "normal_cdf"    # Φ(x) is the standard normal distribution function
         # w1(x+1) and x_1(x+1) multiply, like x(x+1); other names before '(' must be functions
         variable_like = re.fullmatch(r"[A-Za-z][0-9]*|[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*", name)
         if followed_by_call and name not in self.variables and (fn_key in functions() or not variable_like):
@@ -467,6 +490,10 @@ class _Parser:
             return sp.pi
         if name in ("inf", "oo"):
             return sp.oo
+        if name in ("selu_alpha", "selu_lambda"):   # SELU's constants α₀₁, λ₀₁, as JSON writes them
+            from .functions import SELU_ALPHA, SELU_LAMBDA
+
+            return SELU_ALPHA if name == "selu_alpha" else SELU_LAMBDA
         return self.variables.setdefault(name, _symbol(name))
 
 

@@ -14,7 +14,7 @@ division needs it — in the few constants that occur (e, sin 1, σ(1), log 2, �
 generators whose values are sympy numbers, and converted back to sympy at the end.
 
 The engine refuses — raises ``NotExpandable`` — where it cannot expand: an unknown or
-non-smooth function (|x|, ReLU, max, …), or a point where the function is not analytic (log 0,
+non-smooth function (|x|, ReLU, ELU, SELU, softsign, max, …), or a point where the function is not analytic (log 0,
 1/0, √0, asin ±1, …) or not real. Callers then fall back to differentiating.
 """
 
@@ -323,6 +323,52 @@ class Series:
         """acos f: acos' = −f'/√(1 − f²), for |f₀| < 1."""
         return self.integral_of(self.ctx.constant_value(self.c0, sp.acos), -self._asin_w())
 
+    def sec(self):
+        """sec f = 1/cos f, for cos f₀ ≠ 0."""
+        return self.cos().reciprocal()
+
+    def csc(self):
+        """csc f = 1/sin f, for sin f₀ ≠ 0."""
+        return self.sin().reciprocal()
+
+    def cot(self):
+        """cot f = cos f/sin f, for sin f₀ ≠ 0."""
+        sin, cos = self._pair(sp.sin, sp.cos, -1)
+        return cos / sin
+
+    def asinh(self):
+        """arsinh f: arsinh' = f'/√(f² + 1)."""
+        w = (self * self).shift(self.ctx.one).power(sp.Rational(-1, 2))
+        return self.integral_of(self.ctx.constant_value(self.c0, sp.asinh), w)
+
+    def acosh(self):
+        """arcosh f: arcosh' = f'/√(f² − 1), for f₀ > 1."""
+        ctx = self.ctx
+        ctx.coefficients.positive(self.c0 - ctx.one)
+        w = (self * self).shift(-ctx.one).power(sp.Rational(-1, 2))
+        return self.integral_of(ctx.constant_value(self.c0, sp.acosh), w)
+
+    def atanh(self):
+        """artanh f: artanh' = f'/(1 − f²), for |f₀| < 1."""
+        ctx = self.ctx
+        ctx.coefficients.positive(ctx.one - self.c0 * self.c0)
+        w = (-(self * self)).shift(ctx.one).reciprocal()
+        return self.integral_of(ctx.constant_value(self.c0, sp.atanh), w)
+
+    def _erf_w(self):
+        """2/√π·e^(−f²), the derivative of erf at f."""
+        ctx = self.ctx
+        scale = ctx.constant(ctx.coefficients.of(2 / sp.sqrt(sp.pi)))
+        return scale * (-(self * self)).exp()
+
+    def erf(self):
+        """erf f: erf' = f'·2/√π·e^(−f²)."""
+        return self.integral_of(self.ctx.constant_value(self.c0, sp.erf), self._erf_w())
+
+    def erfc(self):
+        """erfc f = 1 − erf f."""
+        return self.integral_of(self.ctx.constant_value(self.c0, sp.erfc), -self._erf_w())
+
 
 def _dot(f, g, k, zero, lo=1, hi=None):
     """Σ_{j=lo}^{hi} f_j·g_{k−j} (hi = k unless given), skipping zero parts."""
@@ -341,8 +387,13 @@ _UNARY = {
     sp.exp: Series.exp, sp.log: Series.log, sp.sin: Series.sin, sp.cos: Series.cos,
     sp.tan: Series.tan, sp.sinh: Series.sinh, sp.cosh: Series.cosh, sp.tanh: Series.tanh,
     sp.asin: Series.asin, sp.acos: Series.acos, sp.atan: Series.atan,
+    sp.sec: Series.sec, sp.csc: Series.csc, sp.cot: Series.cot,
+    sp.asinh: Series.asinh, sp.acosh: Series.acosh, sp.atanh: Series.atanh,
+    sp.erf: Series.erf, sp.erfc: Series.erfc,
     sigmoid: Series.sigmoid, softplus: Series.softplus,
 }
+# calcai's other smooth functions (GELU, SiLU, swish, mish, Φ, φ, log₂, log₁₀) are expanded through
+# their ``smooth_form``: the same function written with the functions above (GELU = x·Φ(x), …).
 
 
 class _Context:
@@ -419,12 +470,20 @@ class _Context:
                 result = _pow(self, e, build)
             elif type(e) in _UNARY and len(e.args) == 1:
                 result = _UNARY[type(e)](build(e.args[0]))
+            elif (form := _smooth_form(e)) is not None:
+                result = build(form)
             else:
                 raise NotExpandable(f"no series rule for {type(e).__name__}")
             memo[e] = result
             return result
 
         return build(expr)
+
+
+def _smooth_form(e):
+    """calcai's function ``e`` written with functions the engine expands, or None."""
+    written = getattr(e, "smooth_form", None)
+    return written() if callable(written) else None
 
 
 _H = []

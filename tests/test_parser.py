@@ -516,5 +516,5 @@ def test_powers_bind_to_the_last_letter_of_a_product(text, expected):
 
 
 def test_unknown_indexed_function_names_are_errors():
-    with pytest.raises(ParseError, match="unknown function 'log2'"):
-        parse("log2(x)")
+    with pytest.raises(ParseError, match="unknown function 'log3'"):
+        parse("log3(x)")

@@ -58,6 +58,20 @@ class TexPrinter(LatexPrinter):
     def _print_Float(self, expr):
         return decimal_tex(approx(expr, self._settings["digits"]))
 
+    def _area_function(self, name, expr, exp=None):
+        r"""\operatorname{arsinh}{\left(x \right)}, as the text output names the inverse hyperbolics."""
+        power = "" if exp is None else f"^{{{exp}}}"
+        return rf"\operatorname{{{name}}}{power}{{\left({self._print(expr.args[0])} \right)}}"
+
+    def _print_asinh(self, expr, exp=None):
+        return self._area_function("arsinh", expr, exp)
+
+    def _print_acosh(self, expr, exp=None):
+        return self._area_function("arcosh", expr, exp)
+
+    def _print_atanh(self, expr, exp=None):
+        return self._area_function("artanh", expr, exp)
+
 
 def decimal_tex(text: str) -> str:
     r"""A decimal from ``format_number`` in LaTeX: '1.105e-06' -> '1.105 \cdot 10^{-6}', '∞' -> '\infty'."""
@@ -134,8 +148,8 @@ _ACCENTS = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar", "\u0307":
 _BINARY = set("·⋅×≈≤≥≠→±∈⇒≡⊙←↦∉⊂∪∩∝≪≫∼∓")
 _SUPER = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁼ⁿⁱ⁽⁾ᵗᵀˣʸᵏᵐ", "0123456789-+=ni()tTxykm"))
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₋₊₌ᵢⱼₖₜₙₘₓₐₑₒₗₛₚₕ", "0123456789-+=ijktnmxaeolsph"))
-_OPERATORS = {"sin", "cos", "tan", "sinh", "cosh", "tanh", "ln", "log", "exp", "max", "min",
-              "arcsin", "arccos", "arctan", "det", "lim", "sup", "inf", "arg"}
+_OPERATORS = {"sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "ln", "log", "exp", "max",
+              "min", "arcsin", "arccos", "arctan", "det", "lim", "sup", "inf", "arg"}
 _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                   "^": r"\textasciicircum{}", "|": r"\textbar{}", "<": r"\textless{}",

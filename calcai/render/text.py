@@ -55,7 +55,7 @@ GREEK = {
 }
 
 FUNCTION_NAMES = {"log": "ln", "asin": "arcsin", "acos": "arccos", "atan": "arctan",
-                  "Max": "max", "Min": "min"}
+                  "asinh": "arsinh", "acosh": "arcosh", "atanh": "artanh", "Max": "max", "Min": "min"}
 
 RELATIONS = {"==": "=", "!=": "≠", ">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 
@@ -287,12 +287,8 @@ class MathTextPrinter(StrPrinter):
     def _print_Function(self, expr):
         func = expr.func
         name = getattr(func, "pretty_name", "") or FUNCTION_NAMES.get(func.__name__, func.__name__)
-        args = list(expr.args)
-        if func.__name__ == "leaky_relu" and len(args) == 2:
-            from ..functions import LEAKY_ALPHA
-
-            if args[1] == LEAKY_ALPHA:
-                args = args[:1]
+        shown = getattr(expr, "shown_args", None)          # LeakyReLU(x), ELU(x): defaults left out
+        args = shown() if shown is not None else list(expr.args)
         return f"{name}({', '.join(self._print(a) for a in args)})"
 
     def _print_Abs(self, expr):
