@@ -146,7 +146,7 @@ def test_solve_practice_prints_three_walkthroughs():
 def test_backprop_walkthrough_reproduces_the_tutorial():
     out = calcai("solve", "problems/chain-rule.yaml", "--only", "backprop-two-layer").stdout
     for piece in ["z₁ = w₁·x + b₁ = 0.4·0.5 + 0.1 = 0.3", "a₁ = σ(z₁) = σ(0.3) = 0.5744",
-                  "∂L/∂a₂ = 2·(a₂ − target) = 2·(0.6329 − 0.8) = -0.3342",
+                  "∂L/∂a₂ = 2·(a₂ − target) = 2·(0.6329 − 0.8) = −0.3342",
                   "new w₁ = w₁ − α·∂L/∂w₁ = 0.4 − 0.1·(−0.005695) = 0.4006",
                   "new b₂ = b₂ − α·∂L/∂b₂ = 0.2 − 0.1·(−0.07765) = 0.2078"]:
         assert piece in out

@@ -18,13 +18,13 @@ x = sp.Symbol("x", real=True)
     # integers print plainly
     (300, "300"),
     (sp.Integer(300), "300"),
-    (-6, "-6"),
-    (sp.Integer(-6), "-6"),
+    (-6, "−6"),
+    (sp.Integer(-6), "−6"),
     (0, "0"),
     # terminating rationals print as their exact decimal
     (sp.Rational(31, 50), "0.62"),
     (sp.Rational(2003, 5000), "0.4006"),
-    (sp.Rational(-1, 2), "-0.5"),
+    (sp.Rational(-1, 2), "−0.5"),
     (sp.Rational(64, 25), "2.56"),
     (sp.Rational(1, 1024), "0.0009765625"),
     (Fraction(5, 4), "1.25"),
@@ -37,24 +37,24 @@ x = sp.Symbol("x", real=True)
     (2.675, "2.675"),
     # other exact values: exact form ≈ decimal
     (sp.Rational(8, 3), "8/3 ≈ 2.667"),
-    (sp.Rational(-8, 3), "-8/3 ≈ -2.667"),
+    (sp.Rational(-8, 3), "−8/3 ≈ −2.667"),
     (sp.Rational(1, 12), "1/12 ≈ 0.08333"),
     (Fraction(1, 3), "1/3 ≈ 0.3333"),
     (14 / sp.sqrt(2), "7√2 ≈ 9.899"),
     (sp.sqrt(2), "√2 ≈ 1.414"),
     (sp.E, "e ≈ 2.718"),
     (sp.pi, "π ≈ 3.142"),
-    (sp.exp(-2), "e^(-2) ≈ 0.1353"),
+    (sp.exp(-2), "e^(−2) ≈ 0.1353"),
     (sp.sin(1), "sin(1) ≈ 0.8415"),
     (sp.log(8) / sp.log(2), "ln(8)/ln(2) ≈ 3"),
     (sp.Rational(1, 2**20), "1/1048576 ≈ 9.537e-07"),
-    (sp.exp(-sp.Integer(2000)), "e^(-2000) ≈ 2.577e-869"),      # tiny, but not zero
+    (sp.exp(-sp.Integer(2000)), "e^(−2000) ≈ 2.577e-869"),      # tiny, but not zero
     # a long exact form gives way to its decimal
     (sp.exp(sp.Rational(3, 10)) / (1 + sp.exp(sp.Rational(3, 10))) + sp.sqrt(3) / 1000, "≈ 0.5762"),
     # tiny and huge floats
     (1.1049e-6, "1.105e-06"),
     (sp.Float(1.1049e-6), "1.105e-06"),
-    (-2.5e-9, "-2.5e-09"),
+    (-2.5e-9, "−2.5e-09"),
     (1e20, "1e+20"),
     (sp.Float("1e500"), "1e+500"),
     (12345.678, "12346"),
@@ -65,14 +65,14 @@ x = sp.Symbol("x", real=True)
     (sp.zoo, "undefined"),
     (float("nan"), "undefined"),
     (sp.oo, "∞"),
-    (-sp.oo, "-∞"),
+    (-sp.oo, "−∞"),
     (float("inf"), "∞"),
     (1 + 2 * sp.I, "1 + 2i"),
-    (1 - sp.I, "1 - i"),
+    (1 - sp.I, "1 − i"),
     (sp.I, "i"),
     (complex(1, 2), "1 + 2i"),
-    (complex(0.5, -0.25), "0.5 - 0.25i"),
-    ((-1) ** sp.Rational(1, 3), "(-1)^(1/3) ≈ 0.5 + 0.866i"),
+    (complex(0.5, -0.25), "0.5 − 0.25i"),
+    ((-1) ** sp.Rational(1, 3), "(−1)^(1/3) ≈ 0.5 + 0.866i"),
 ])
 def test_format_number(value, expected):
     assert format_number(value) == expected

@@ -234,7 +234,7 @@ def test_lagrange_ties_are_all_listed():
     r = calcai.lagrange("xy", ["x^2+y^2=2"], goal="min")
     assert r.tied == ({x: -1, y: 1}, {x: 1, y: -1})
     assert r.point == {x: -1, y: 1} and r.result == -1
-    assert any("at x = -1, y = 1 and at x = 1, y = -1" in t for t in texts(r))
+    assert any("at x = −1, y = 1 and at x = 1, y = −1" in t for t in texts(r))
     high = calcai.lagrange("xy", ["x^2+y^2=2"], goal="max")
     assert high.tied == ({x: -1, y: -1}, {x: 1, y: 1}) and high.result == 1
 

@@ -19,6 +19,7 @@ from calcai.solution import Check, CheckItem, Equation, Section, Solution, Table
 x, y, t = sp.symbols("x y t", real=True)
 u = sp.Symbol("u", real=True)
 w1, x1, w2, x2, b = sp.symbols("w1 x1 w2 x2 b", real=True)
+MU, S = sp.symbols("mu s", real=True)
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,16 @@ MATH_TEXT_CASES = [
     (sp.Derivative(x**2 * y, x), "∂/∂x [x²y]"),
     (sp.Eq(x, 2), "x = 2"),
     (x <= 0, "x ≤ 0"),
+    # a reader's order: a linear combination starts with a positive term, an exponential
+    # comes after bracketed factors (−(x − μ)/s²·e^(…), not −e^(…)·(−μ + x)/s²)
+    (x - MU, "x − μ"),
+    (2 * w1 - b, "2w₁ − b"),
+    (w1 * x1 - b, "w₁·x₁ − b"),
+    (-x**2 + 2 * x, "−x² + 2x"),
+    (-MU - x, "−μ − x"),
+    (1 - x, "1 − x"),
+    ((x**2 + 1) * sp.exp(x), "(x² + 1)·e^x"),
+    (sp.exp(x) * sp.sin(x), "e^x·sin(x)"),
 ]
 
 
@@ -468,3 +479,13 @@ def test_latex_output_is_ascii_for_unicode_walkthroughs():
     )),), answer=None)
     tex = render_latex(w)
     assert tex.isascii(), [c for c in tex if not c.isascii()]
+
+
+def test_the_gaussians_derivative_reads_as_in_a_textbook():
+    from calcai import derive
+    from calcai.render.latex import TexPrinter
+
+    gaussian = derive("e^(-(x - mu)^2/(2s^2))", "x").result
+    assert math_text(gaussian) == "−(x − μ)·e^(−(x − μ)²/(2s²))/s²"
+    assert TexPrinter().doprint(gaussian) == (
+        r"- \frac{\left(x - \mu\right) e^{- \frac{\left(x - \mu\right)^{2}}{2 s^{2}}}}{s^{2}}")

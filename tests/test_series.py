@@ -223,7 +223,7 @@ derivative  formula                                                        at th
 f           σ(x)                                                           0.5            0.5
 f'          σ(x)·(1 − σ(x))                                                0.25           x/4
 f''         σ(x)·(1 − 2σ(x))·(1 − σ(x))                                    0              0
-f'''        σ(x)·(1 − σ(x))·(6σ(x)² − 6σ(x) + 1)                           -0.125         −x³/48
+f'''        σ(x)·(1 − σ(x))·(6σ(x)² − 6σ(x) + 1)                           −0.125         −x³/48
 f⁽⁴⁾        σ(x)·(1 − 2σ(x))·(1 − σ(x))·(12σ(x)² − 12σ(x) + 1)             0              0
 f⁽⁵⁾        σ(x)·(1 − σ(x))·(120σ(x)⁴ − 240σ(x)³ + 150σ(x)² − 30σ(x) + 1)  0.25           x⁵/480
 At the centre: k!·aₖ, with aₖ the coefficients of the power series of f (series arithmetic).

@@ -39,7 +39,8 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 
 from ..numbers import INFINITY, MAX_EXACT_CHARS, UNDEFINED, approx, is_numeric, number_parts
 from .text import (
-    GREEK, TABLE_MAX_EXACT, is_integral_step, is_step, is_summary, math_text, rule_label, walk_steps,
+    GREEK, TABLE_MAX_EXACT, is_integral_step, is_step, is_summary, math_text, reader_order, rule_label,
+    walk_steps,
 )
 
 # ---------------------------------------------------------------- math
@@ -54,6 +55,9 @@ class TexPrinter(LatexPrinter):
         merged = {"ln_notation": True}
         merged.update(settings or {})
         super().__init__(merged)
+
+    def _as_ordered_terms(self, expr, order=None):
+        return reader_order(super()._as_ordered_terms(expr, order=order))
 
     def _print_Float(self, expr):
         return decimal_tex(approx(expr, self._settings["digits"]))

@@ -98,6 +98,35 @@ def _float_text(text: str) -> str:
 
 # ---------------------------------------------------------------- the printer
 
+def _monomial_degree(term):
+    """The total degree of a number times a product of symbols (x, −μ, 2wx, 3x²y), else None."""
+    degree = 0
+    for factor in sympy.Mul.make_args(term.as_coeff_Mul()[1]):
+        base, exp = factor.as_base_exp()
+        if factor is sympy.S.One:
+            continue
+        if not (base.is_Symbol and exp.is_Integer and exp > 0):
+            return None
+        degree += int(exp)
+    return degree
+
+
+def reader_order(terms: list) -> list:
+    """The terms of a sum in the order a reader writes them: sympy's order (descending powers,
+    then by name), except that a sum of monomials whose first term is negative starts with the
+    first positive term of at least its degree: −μ + x reads x − μ and −b + wx reads wx − b,
+    while −x² + 2x stays."""
+    if len(terms) < 2 or not terms[0].could_extract_minus_sign():
+        return terms
+    degrees = [_monomial_degree(t) for t in terms]
+    if None in degrees:
+        return terms
+    for i, term in enumerate(terms):
+        if not term.could_extract_minus_sign() and degrees[i] >= degrees[0]:
+            return [term] + terms[:i] + terms[i + 1:]
+    return terms
+
+
 _MAX_INT_BITS = 10_000
 
 class MathTextPrinter(StrPrinter):
@@ -163,6 +192,9 @@ class MathTextPrinter(StrPrinter):
         return "false"
 
     # -- sums
+    def _as_ordered_terms(self, expr, order=None):
+        return reader_order(super()._as_ordered_terms(expr, order=order))
+
     def _print_Add(self, expr, order=None):
         out = []
         for i, term in enumerate(self._as_ordered_terms(expr, order=order)):
@@ -190,7 +222,7 @@ class MathTextPrinter(StrPrinter):
             f = f.base
         return bool(f.is_Symbol) and len(symbol_text(f.name).translate(_NO_SUBSCRIPTS)) > 1
 
-    def _factor_group(self, f) -> int:
+    def _factor_group(self, f, bracketed: bool = False) -> int:
         if f.is_number and not f.is_Add:
             return 0                    # 7√2·x, 2πx
         if self._is_simple(f):
@@ -198,6 +230,8 @@ class MathTextPrinter(StrPrinter):
         base = f.base if f.is_Pow else f
         if base.is_Add:
             return 3                    # bracketed groups last: 6x·(x² + 1)²
+        if bracketed and isinstance(f, sympy.exp):
+            return 4                    # … but an exponential after them: (x − μ)·e^(…)
         return 2
 
     def _factor_text(self, f) -> str:
@@ -207,7 +241,8 @@ class MathTextPrinter(StrPrinter):
         return text
 
     def _join_factors(self, coeff_text: str, factors) -> str:
-        factors = sorted(factors, key=self._factor_group)
+        bracketed = any((f.base if f.is_Pow else f).is_Add for f in factors)
+        factors = sorted(factors, key=lambda f: self._factor_group(f, bracketed))
         out, prev = coeff_text, None
         for f in factors:
             text = self._factor_text(f)
@@ -406,19 +441,24 @@ def _is_matrix(value) -> bool:
     return bool(getattr(value, "is_Matrix", False))
 
 
+_NEGATIVE = re.compile(r"(?<!e)-")          # a sign, not an exponent's: −0.75, 1 − 2i, 1.6e-06
+
+
 def format_number(value, digits: int = 4, approximate: bool = True,
                   max_exact: int = MAX_EXACT_CHARS) -> str:
     """A number as a textbook prints it.
 
-    ``300``, ``-6``, ``0.62`` (Rational(31, 50) or 0.1-based float noise), ``8/3 ≈ 2.667``,
+    ``300``, ``−6``, ``0.62`` (Rational(31, 50) or 0.1-based float noise), ``8/3 ≈ 2.667``,
     ``7√2 ≈ 9.899``, ``1.105e-06``, ``1 + 2i``, ``∞``, ``undefined``; an exact form longer
     than 30 characters gives way to its decimal (``≈ 0.5744``). With ``approximate=False``
     exact values print without the decimal. Non-numbers fall back to ``math_text``.
     """
     exact, dec, is_approx = number_parts(value, digits)
+    if dec is not None:
+        dec = _NEGATIVE.sub(MINUS, dec)
     if exact is None:
         return ("≈ " if is_approx else "") + (dec or "")
-    exact_text = math_text(exact, digits=digits).replace("−", "-")
+    exact_text = math_text(exact, digits=digits)
     if dec is None or not approximate:
         return exact_text
     if len(exact_text) > max_exact:
