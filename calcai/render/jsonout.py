@@ -20,7 +20,7 @@ from fractions import Fraction
 import sympy
 from sympy.printing.str import StrPrinter
 
-from ..numbers import approx, is_numeric
+from ..numbers import EVALF_MAXN, approx, is_numeric
 from .text import equation_text, is_step, is_summary, summary_head
 
 # ---------------------------------------------------------------- expressions
@@ -113,9 +113,13 @@ def _number(value):
         f = float(value)
         return f if math.isfinite(f) else approx(value)
     try:
-        v = sympy.N(value, 17, chop=True)
+        v = sympy.N(value, 17, maxn=EVALF_MAXN)
     except (TypeError, ValueError, ArithmeticError):
         return expr_text(value)
+    if not (v.is_Float or v.is_Rational) and v.is_number:
+        re_, im_ = v.as_real_imag()      # evalf's rounding noise: an imaginary part far below the real one
+        if re_.is_Number and im_.is_Number and abs(im_) <= abs(re_) * sympy.Float(10) ** -15:
+            v = re_
     if v.is_Float or v.is_Rational:
         f = float(v)
         return f if math.isfinite(f) else approx(value)
