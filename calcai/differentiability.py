@@ -301,11 +301,11 @@ def _refuse(expr, x, point, name, left: Side, right: Side, fa):
         gap, other, side = (f"{xs} < {a}", right, "right") if not left.real else (f"{xs} > {a}", left, "left")
         return NotDifferentiable(f"{where}: it has no real values for {gap}, and the derivative from the "
                                  f"{side} is {_value(other.slope)}", **args, reason="domain")
-    if left.limit != fa or right.limit != fa:
+    if not (_same(left.limit, fa) and _same(right.limit, fa)):
         return NotDifferentiable(f"{where}: it is not continuous there (it tends to {_value(left.limit)} from "
                                  f"the left and to {_value(right.limit)} from the right, and its value there "
                                  f"is {_value(fa)})", **args, reason="discontinuous")
-    if left.slope == right.slope:
+    if _same(left.slope, right.slope):
         return NotDifferentiable(f"{where}: its slope there is infinite (the derivative from the left and "
                                  f"from the right are both {_value(left.slope)})", **args, reason="infinite")
     return NotDifferentiable(f"{where}: the derivative from the left is {_value(left.slope)}, from the "
@@ -334,7 +334,8 @@ def _convention(piece, point) -> str | None:
         left, right, _ = sides(piece.func(t, *rest), t, {t: at})
     except (_Undecided, MathError):
         left = right = None
-    if left is not None and left.real and right.real and left.slope == right.slope and left.limit == right.limit:
+    if left is not None and left.real and right.real and _same(left.slope, right.slope) \
+            and _same(left.limit, right.limit):
         return None
     slope = piece.fdiff(1).xreplace(point)
     if isinstance(slope, sp.Piecewise):
@@ -370,19 +371,31 @@ def check(expr, x, point, name: str | None = None) -> Verdict | None:
     except MathError:
         return None                              # f itself is undefined there: evaluation says so
     name = name or _text(expr)
-    if not (left.real and right.real) and (left.real or right.real):
-        side = left if left.real else right
-        continuous = side.limit == fa
-        if continuous and side.slope.is_finite:
-            xs, at = _text(x), _text(a)
-            span = f"{xs} ≥ {at}" if right.real else f"{xs} ≤ {at}"
+    if left.real and right.real:
+        if _smooth(left, fa) and _smooth(right, fa) and _same(left.slope, right.slope):
+            return Verdict(left.slope)
+    elif left.real or right.real:               # an end of f's real domain: the one-sided derivative
+        side, word = (left, "left") if left.real else (right, "right")
+        if _smooth(side, fa):
+            span = f"{_text(x)} {'≤' if left.real else '≥'} {_text(a)}"
             return Verdict(side.slope, (f"{name} has real values only for {span} near {describe_point(point)}; "
-                                        f"its derivative there is the one from the "
-                                        f"{'right' if right.real else 'left'}.",))
-    elif left.real and left.limit == fa and right.limit == fa and left.slope == right.slope \
-            and left.slope.is_finite:
-        return Verdict(left.slope)
+                                        f"its derivative there is the one from the {word}.",))
     raise _refuse(expr, x, point, name, left, right, fa)
+
+
+def _same(u, v) -> bool:
+    """u = v, for two limits (exact forms may differ: 1/√2 and √2/2)."""
+    if u == v:
+        return True
+    difference = u - v
+    if difference.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        return False
+    return bool(difference.is_zero) or _vanishes(difference)
+
+
+def _smooth(side: Side, fa) -> bool:
+    """f is continuous from this side and its one-sided derivative is finite."""
+    return _same(side.limit, fa) and side.slope.is_finite is True
 
 
 def derivative_at(expr, x, derivative, point, name: str | None = None) -> tuple:
