@@ -110,7 +110,10 @@ def _switches(piece) -> tuple:
     """Where ``piece`` changes its formula: the expressions that vanish there."""
     if _is_root(piece):
         return (piece.base,)
-    pw = piece if isinstance(piece, sp.Piecewise) else piece.rewrite(sp.Piecewise)
+    try:
+        pw = piece if isinstance(piece, sp.Piecewise) else piece.rewrite(sp.Piecewise)
+    except _LIMIT_ERRORS:
+        return ()
     if not isinstance(pw, sp.Piecewise):
         return ()
     return tuple(dict.fromkeys(r.lhs - r.rhs for _e, c in pw.args for r in _relations(c)))
@@ -214,9 +217,13 @@ def _branch(expr):
         raise _Undecided(expr)
     rebuilt = expr.func(*(_branch(a) for a in expr.args))
     if _is_kink_function(rebuilt) and _H in rebuilt.free_symbols:
-        pw = rebuilt.rewrite(sp.Piecewise)
+        try:
+            pw = rebuilt.rewrite(sp.Piecewise)
+        except _LIMIT_ERRORS as err:
+            raise _Undecided(rebuilt) from err
         if isinstance(pw, sp.Piecewise):
             return _branch(pw)
+        raise _Undecided(rebuilt)                 # a kink function sympy cannot write piecewise
     return rebuilt
 
 
@@ -227,9 +234,9 @@ def _real_near(moved) -> bool:
         return bool(real)
     try:
         value = sp.N(moved.xreplace({_H: _SPOT}), 15)
+        return not (value.is_number and bool(abs(sp.im(value)) > 10 ** -12 * (1 + abs(sp.re(value)))))
     except (TypeError, ValueError, ArithmeticError):
         return True
-    return not (value.is_number and abs(sp.im(value)) > 10 ** -12 * (1 + abs(sp.re(value))))
 
 
 @dataclass(frozen=True)
@@ -276,12 +283,6 @@ def _text(expr) -> str:
     return math_text(expr)
 
 
-def _value(v) -> str:
-    from .render.text import math_text
-
-    return math_text(v)
-
-
 def _where(name, x, point) -> str:
     """'|x| is not differentiable at x = 0', '… with respect to x at x = 1, y = 1'."""
     wrt = f" with respect to {_text(x)}" if len(point) > 1 else ""
@@ -300,16 +301,16 @@ def _refuse(expr, x, point, name, left: Side, right: Side, fa):
     if not left.real or not right.real:
         gap, other, side = (f"{xs} < {a}", right, "right") if not left.real else (f"{xs} > {a}", left, "left")
         return NotDifferentiable(f"{where}: it has no real values for {gap}, and the derivative from the "
-                                 f"{side} is {_value(other.slope)}", **args, reason="domain")
+                                 f"{side} is {_text(other.slope)}", **args, reason="domain")
     if not (_same(left.limit, fa) and _same(right.limit, fa)):
-        return NotDifferentiable(f"{where}: it is not continuous there (it tends to {_value(left.limit)} from "
-                                 f"the left and to {_value(right.limit)} from the right, and its value there "
-                                 f"is {_value(fa)})", **args, reason="discontinuous")
+        return NotDifferentiable(f"{where}: it is not continuous there (it tends to {_text(left.limit)} from "
+                                 f"the left and to {_text(right.limit)} from the right, and its value there "
+                                 f"is {_text(fa)})", **args, reason="discontinuous")
     if _same(left.slope, right.slope):
         return NotDifferentiable(f"{where}: its slope there is infinite (the derivative from the left and "
-                                 f"from the right are both {_value(left.slope)})", **args, reason="infinite")
-    return NotDifferentiable(f"{where}: the derivative from the left is {_value(left.slope)}, from the "
-                             f"right is {_value(right.slope)}", **args, reason="kink")
+                                 f"from the right are both {_text(left.slope)})", **args, reason="infinite")
+    return NotDifferentiable(f"{where}: the derivative from the left is {_text(left.slope)}, from the "
+                             f"right is {_text(right.slope)}", **args, reason="kink")
 
 
 def sides(expr, x, point) -> tuple[Side, Side, sp.Expr]:
@@ -332,7 +333,7 @@ def _convention(piece, point) -> str | None:
     rest = tuple(arg.xreplace(point) for arg in piece.args[1:])
     try:
         left, right, _ = sides(piece.func(t, *rest), t, {t: at})
-    except (_Undecided, MathError):
+    except (_Undecided, MathError, *_LIMIT_ERRORS):
         left = right = None
     if left is not None and left.real and right.real and _same(left.slope, right.slope) \
             and _same(left.limit, right.limit):
@@ -366,7 +367,7 @@ def check(expr, x, point, name: str | None = None) -> Verdict | None:
         return Verdict(None, notes) if notes else None
     try:
         left, right, fa = sides(expr, x, point)
-    except _Undecided:
+    except (_Undecided, *_LIMIT_ERRORS):
         return None                              # sympy cannot tell: the rules' value stands
     except MathError:
         return None                              # f itself is undefined there: evaluation says so
