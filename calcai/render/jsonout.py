@@ -113,13 +113,11 @@ def _number(value):
         f = float(value)
         return f if math.isfinite(f) else approx(value)
     try:
-        v = sympy.N(value, 17, maxn=EVALF_MAXN)
+        v = sympy.N(value, 17, maxn=EVALF_MAXN)      # a tiny value (e^(−60), a Taylor error) keeps its digits
+        if not (v.is_Float or v.is_Rational):
+            v = sympy.N(value, 17, chop=True)        # an imaginary part: evalf's rounding noise goes
     except (TypeError, ValueError, ArithmeticError):
         return expr_text(value)
-    if not (v.is_Float or v.is_Rational) and v.is_number:
-        re_, im_ = v.as_real_imag()      # evalf's rounding noise: an imaginary part far below the real one
-        if re_.is_Number and im_.is_Number and abs(im_) <= abs(re_) * sympy.Float(10) ** -15:
-            v = re_
     if v.is_Float or v.is_Rational:
         f = float(v)
         return f if math.isfinite(f) else approx(value)
