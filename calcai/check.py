@@ -8,7 +8,8 @@ numbers and strings) against the computed ``answer`` and returns a ``Check`` wit
 - expressions (expected strings with variables) pass when they are equivalent: the expanded
   or cancelled difference is 0, or they agree at 5 seeded random points;
 - antiderivatives (``integral`` without bounds) pass when equal up to a constant;
-- text answers (definiteness, type) compare case-insensitively;
+- text answers (definiteness, type) compare case-insensitively; ``expected: not differentiable``
+  (a derivative at a kink) passes only when the answer is that text;
 - lists compare element by element (a length mismatch fails), mappings key by key;
   critical points, Lagrange candidates and eigenvalues compare in any order.
 """
@@ -20,7 +21,8 @@ import random
 from fractions import Fraction
 
 from .errors import ParseError
-from .problems import TEXT_ANSWERS, normalize_text, problem_symbols, read_value
+from .problems import (NOT_DIFFERENTIABLE, TEXT_ANSWERS, expects_not_differentiable, normalize_text,
+                       problem_symbols, read_value)
 from .solution import Check, CheckItem
 
 __all__ = ["check_answer", "equivalent"]
@@ -346,6 +348,13 @@ class _Checker:
 
     # -- single values
     def leaf(self, exp, got, path: str, key) -> None:
+        if expects_not_differentiable(exp) or expects_not_differentiable(got):
+            ok = expects_not_differentiable(exp) and expects_not_differentiable(got)
+            message = ("" if ok else f"expected '{NOT_DIFFERENTIABLE}', got {_describe(got)}: the derivative "
+                       "exists there" if expects_not_differentiable(exp) else f"expected {_short(exp)}, "
+                       f"got '{NOT_DIFFERENTIABLE}'")
+            self.add(path, exp, got, ok, message)
+            return
         if type(got) is float and getattr(exp, "is_Rational", False) and math.isfinite(got):
             self.float_leaf(exp, got, path)
             return

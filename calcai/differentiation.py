@@ -647,11 +647,12 @@ class Derivation(Walkthrough):
         return (Equation(derivative_label(self.expr, self.wrt, self.order), self.result),)
 
     def at(self, point):
-        """The derivative's exact value at ``point`` ({x: 0} or {"x": 0})."""
-        from .evaluate import evaluate_at
+        """The derivative's exact value at ``point`` ({x: 0} or {"x": 0}); NotDifferentiable
+        (a MathError) at a kink, such as |x| at 0 (calcai.differentiability)."""
+        from .differentiability import derivative_value
         from .inputs import point_map
 
-        return evaluate_at(self.result, point_map(point, self.expr))
+        return derivative_value(self, point_map(point, self.expr))[0]
 
 
 def derivative_label(expr, wrt, order=1) -> sp.Derivative:

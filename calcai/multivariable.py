@@ -17,9 +17,11 @@ from fractions import Fraction
 import sympy as sp
 from sympy.core.sympify import _sympify   # numbers only: strict, never reads text
 
+from .differentiability import check as check_differentiable
+from .differentiability import derivative_at
 from .differentiation import derivative, derive_tree, readable, symbols_of
 from .errors import CalcaiError
-from .evaluate import describe_point, evaluate_at
+from .evaluate import describe_point
 from .solution import Equation, Section, Text, Walkthrough
 
 FULL_STEPS_MAX = 6            # more variables than this: the walkthrough is summarised
@@ -71,6 +73,7 @@ class Gradient(Walkthrough):
     steps: tuple
     point: dict | None = None
     value: tuple | None = None
+    notes: tuple = ()            # conventions used at a kink (ReLU'(0) = 0), one-sided derivatives
 
     @property
     def title(self):
@@ -86,7 +89,8 @@ class Gradient(Walkthrough):
             sections = [Section("Partial derivatives", _component_items(self.expr, self.vars, self.steps))]
         if self.point is not None:
             sections.append(Section("At the point", _at_items(self.point) + tuple(
-                Equation(f"∂f/∂{_label(v)}", val, via=r) for v, r, val in zip(self.vars, self.result, self.value))))
+                Equation(f"∂f/∂{_label(v)}", val, via=r) for v, r, val in zip(self.vars, self.result, self.value))
+                + _notes(self.notes)))
         return tuple(sections)
 
     @property
@@ -98,7 +102,7 @@ class Gradient(Walkthrough):
         from .inputs import point_map
 
         values = point_map(point, self.expr)
-        return tuple(evaluate_at(r, values) for r in self.result)
+        return _partials_at(self.expr, self.vars, self.result, values)[0]
 
 
 def _component_items(expr, symbols, trees) -> tuple:
@@ -113,12 +117,29 @@ def _component_items(expr, symbols, trees) -> tuple:
     return tuple(items)
 
 
+def _notes(notes) -> tuple:
+    return tuple(Text(n) for n in dict.fromkeys(notes))
+
+
+def _partials_at(expr, symbols, partials, point) -> tuple[tuple, tuple]:
+    """(values, notes): each ∂f/∂xᵢ at ``point``, after checking that it exists there where f
+    has a kink piece (calcai.differentiability; NotDifferentiable otherwise)."""
+    values, notes = [], []
+    for v, r in zip(symbols, partials):
+        value, said = derivative_at(expr, v, r, point)
+        values.append(value)
+        notes += said
+    return tuple(values), tuple(notes)
+
+
 def gradient(expr, symbols, point=None) -> Gradient:
     """The gradient as a tuple of partial derivatives in ``symbols`` order; values at ``point``."""
     trees = tuple(derive_tree(expr, v) for v in symbols)
     result = tuple(t.result for t in trees)
-    value = None if point is None else tuple(evaluate_at(r, point) for r in result)
-    return Gradient(expr, symbols, result, trees, point, value)
+    if point is None:
+        return Gradient(expr, symbols, result, trees)
+    value, notes = _partials_at(expr, symbols, result, point)
+    return Gradient(expr, symbols, result, trees, point, value, notes)
 
 
 # ---------------------------------------------------------------- eigenvalues and definiteness
@@ -282,6 +303,7 @@ class Hessian(Walkthrough):
     definiteness: str
     point: dict | None = None
     full: bool = True            # every entry's tree is in ``steps``
+    notes: tuple = ()            # conventions used at a kink, one-sided derivatives
 
     def steps_for(self, i: int, j: int):
         """The rule tree of H[i][j] = ∂/∂xⱼ (∂f/∂xᵢ) (0-based indices)."""
@@ -315,6 +337,7 @@ class Hessian(Walkthrough):
             summary += list(_at_items(self.point))
             summary.append(Equation("H", self.matrix) if n <= 2 * FULL_STEPS_MAX else
                            Text(f"H is the {n}×{n} matrix of these values (all of them are in the JSON answer)."))
+            summary += list(_notes(self.notes))
         if self.eigenvalues is not None:
             summary.append(Equation("eigenvalues", list(self.eigenvalues)))
             summary.append(Text(f"The Hessian is {self.definiteness}."))
@@ -370,15 +393,29 @@ def hessian(expr, symbols, point=None, all_steps: bool = False) -> Hessian:
     if not full:
         seconds = [derive_tree(firsts[0].result, symbols[0]), derive_tree(firsts[0].result, symbols[1])]
     matrix = sp.ImmutableMatrix(n, n, lambda i, j: entries[i, j])
-    evaluated = matrix
+    evaluated, notes = matrix, []
     if point is not None:
+        for v in symbols:                      # f must have its first derivatives there
+            verdict = check_differentiable(expr, v, point)
+            notes += verdict.notes if verdict is not None else ()
         values = {}
         for i in range(n):
             for j in range(i, n):
-                values[i, j] = values[j, i] = evaluate_at(entries[i, j], point)
+                values[i, j], said = derivative_at(firsts[i].result, symbols[j], entries[i, j], point,
+                                                   _partial_name(expr, symbols[i], firsts[i].result))
+                values[j, i] = values[i, j]
+                notes += said
         evaluated = sp.ImmutableMatrix(n, n, lambda i, j: values[i, j])
     eigen, kind = spectrum(evaluated)
-    return Hessian(expr, symbols, matrix, firsts + tuple(seconds), evaluated, eigen, kind, point, full)
+    return Hessian(expr, symbols, matrix, firsts + tuple(seconds), evaluated, eigen, kind, point, full,
+                   tuple(notes))
+
+
+def _partial_name(expr, v, partial) -> str:
+    """'∂f/∂x = {1 if x > 0; 0 otherwise}': a first derivative named in a message."""
+    from .render.text import math_text
+
+    return f"∂f/∂{_label(v)} = {math_text(partial)}"
 
 
 # ---------------------------------------------------------------- Jacobian
@@ -394,6 +431,7 @@ class Jacobian(Walkthrough):
     matrix: sp.Matrix
     point: dict | None = None
     full: bool = True
+    notes: tuple = ()            # conventions used at a kink, one-sided derivatives
 
     def steps_for(self, i: int, j: int):
         """The rule tree of J[i][j] = ∂fᵢ/∂xⱼ (0-based indices)."""
@@ -426,6 +464,7 @@ class Jacobian(Walkthrough):
             items += list(_at_items(self.point))
             items.append(Equation("J", self.matrix) if not big else
                          Text(f"J is the {m}×{n} matrix of these values (all of them are in the JSON answer)."))
+            items += list(_notes(self.notes))
         return tuple(rows) + ((Section("Jacobian", tuple(items)),) if items else ())
 
     @property
@@ -446,8 +485,12 @@ def jacobian(exprs, symbols, point=None, all_steps: bool = False) -> Jacobian:
     else:
         trees = tuple(derive_tree(exprs[0], v) for v in symbols)
         matrix = sp.ImmutableMatrix(m, n, lambda i, j: trees[j].result if i == 0 else derivative(exprs[i], symbols[j]))
-    evaluated = matrix if point is None else matrix.applyfunc(lambda e: evaluate_at(e, point))
-    return Jacobian(tuple(exprs), symbols, matrix, trees, evaluated, point, full)
+    evaluated, notes = matrix, ()
+    if point is not None:
+        rows = [_partials_at(f, symbols, [matrix[i, j] for j in range(n)], point) for i, f in enumerate(exprs)]
+        evaluated = sp.ImmutableMatrix(m, n, lambda i, j: rows[i][0][j])
+        notes = tuple(note for _values, said in rows for note in said)
+    return Jacobian(tuple(exprs), symbols, matrix, trees, evaluated, point, full, notes)
 
 
 # ---------------------------------------------------------------- directional and total derivatives
@@ -516,6 +559,7 @@ class TotalDerivative(Walkthrough):
     result: sp.Expr
     point: dict | None = None
     value: sp.Expr | None = None
+    notes: tuple = ()            # conventions used at a kink, one-sided derivatives
 
     @property
     def steps(self):
@@ -537,7 +581,7 @@ class TotalDerivative(Walkthrough):
                     Section("Multivariable chain rule", items)]
         if self.point is not None:
             sections.append(Section("At the point", _at_items(self.point) + (
-                Equation(f"dz/d{_label(self.wrt)}", self.value),)))
+                Equation(f"dz/d{_label(self.wrt)}", self.value),) + _notes(self.notes)))
         return tuple(sections)
 
     @property
@@ -554,5 +598,7 @@ def total_derivative(expr, substitutions: dict, t, point=None) -> TotalDerivativ
     result = readable(sp.expand(substituted)) if substituted.count_ops() < 300 else substituted
     if result.has(sp.sin, sp.cos) and result != 0:
         result = min((result, sp.trigsimp(result)), key=sp.count_ops)
-    value = None if point is None else evaluate_at(result, point)
-    return TotalDerivative(expr, substitutions, t, outer, inner, combined, result, point, value)
+    value, notes = None, ()
+    if point is not None:                      # z(t) = f(x(t), y(t), …) must be differentiable there
+        value, notes = derivative_at(expr.xreplace(substitutions), t, result, point)
+    return TotalDerivative(expr, substitutions, t, outer, inner, combined, result, point, value, notes)

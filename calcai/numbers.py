@@ -14,6 +14,7 @@ other way round.
 from __future__ import annotations
 
 import decimal
+import functools
 import math
 import re
 from fractions import Fraction
@@ -24,6 +25,8 @@ INFINITY = "∞"
 MAX_EXACT_CHARS = 30          # an exact form longer than this is replaced by its decimal
 MAX_PLAIN_DIGITS = 30         # integers with more digits print as a rounded decimal
 MAX_TERMINATING_DIGITS = 10   # a terminating rational with more digits prints as a fraction
+EVALF_MAXN = 4_000            # working precision (bits) evalf may reach for a decimal: the difference
+                              # of two close numbers (a Taylor error of 10⁻¹⁷⁰) keeps its digits
 
 
 class NumberParts(NamedTuple):
@@ -101,7 +104,14 @@ def _decimal_of_sympy_float(value) -> str:
 # ---------------------------------------------------------------- classification
 
 def _is_sympy(value) -> bool:
-    return type(value).__module__.startswith("sympy")
+    return _is_sympy_type(type(value))
+
+
+@functools.lru_cache(maxsize=None)
+def _is_sympy_type(cls) -> bool:
+    """A sympy class, or a subclass of one defined elsewhere (calcai's σ and ReLU: σ(1/2) is a
+    number)."""
+    return any(c.__module__.startswith("sympy") for c in cls.__mro__)
 
 
 def is_numeric(value) -> bool:
@@ -214,7 +224,7 @@ def _evalf_text(value, digits: int) -> str | None:
     from sympy import N, nan, oo, zoo
 
     try:
-        v = N(value, digits + 5)
+        v = N(value, digits + 5, maxn=EVALF_MAXN)
     except (TypeError, ValueError, ArithmeticError, RecursionError, MemoryError):
         return None
     if v is nan or v is zoo:

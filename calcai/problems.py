@@ -622,6 +622,19 @@ def normalize_text(text: str) -> str:
     return " ".join(str(text).replace("_", " ").replace("-", " ").lower().split())
 
 
+# A derivative that does not exist at the problem's point (a kink: |x| at 0, max(x, y) on
+# x = y; see calcai.differentiability) is expected as ``expected: not differentiable``, in
+# place of the whole answer, by the kinds that evaluate derivatives at a point.
+NOT_DIFFERENTIABLE = "not differentiable"
+NOT_DIFFERENTIABLE_KINDS = ("derivative", "partial", "gradient", "hessian", "jacobian",
+                            "directional_derivative", "total_derivative")
+
+
+def expects_not_differentiable(expected) -> bool:
+    """Whether a problem's ``expected`` is 'not differentiable'."""
+    return isinstance(expected, str) and normalize_text(expected) == NOT_DIFFERENTIABLE
+
+
 # ---------------------------------------------------------------- one problem
 
 def _walk_symbols(value, out: set) -> None:
@@ -823,7 +836,7 @@ class _Builder:
 
         expected = None
         if "expected" in node:
-            expected = self.expected(node.get("expected"), kind, label, variables, found, positions)
+            expected = self.expected(node.get("expected"), kind, label, variables, found, positions, fields)
         if len(self.errors) > before:
             return None
         return Problem(
@@ -1048,7 +1061,10 @@ class _Builder:
                      f"but the network has {width} output{'s' if width != 1 else ''}")
 
     # -- expected
-    def expected(self, node, kind: Kind, label: str, variables: list, found: set, positions: dict):
+    def expected(self, node, kind: Kind, label: str, variables: list, found: set, positions: dict,
+                 fields: dict | None = None):
+        if isinstance(node, YScalar) and expects_not_differentiable(node.text):
+            return self.not_differentiable(node, kind, label, fields or {}, positions)
         form = kind.answer_form
         if form == "map":
             if not isinstance(node, YMap):
@@ -1068,6 +1084,17 @@ class _Builder:
             return None
         symbols = list(variables) + sorted((s for s in found if s not in variables), key=lambda s: s.name)
         return self.answer(node, "expected", None, label, symbols, positions)
+
+    def not_differentiable(self, node, kind: Kind, label: str, fields: dict, positions: dict):
+        """``expected: not differentiable``: for the kinds that evaluate a derivative at a point."""
+        if kind.name not in NOT_DIFFERENTIABLE_KINDS:
+            self.add(label, node, f"'expected: {NOT_DIFFERENTIABLE}' is for the kinds that evaluate "
+                     f"derivatives at a point ({', '.join(NOT_DIFFERENTIABLE_KINDS)}), not {kind.name}")
+        elif fields.get("at") is None:
+            self.add(label, node, f"'expected: {NOT_DIFFERENTIABLE}' needs the point: give 'at'")
+        if node.mark.line:
+            positions["expected"] = (node.mark.line, node.mark.col)
+        return node.text
 
     def answer(self, node, path: str, key: str | None, label: str, symbols: list, positions: dict):
         if node.mark.line:

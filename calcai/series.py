@@ -16,6 +16,9 @@ from .evaluate import evaluate_at
 from .powerseries import NotExpandable, expand
 from .solution import Equation, Section, Table, Text, Walkthrough
 
+VALUE_DIGITS = 8            # significant digits of T and f at the point, at least
+MAX_VALUE_DIGITS = 30       # and at most (an error below 10⁻²⁸·|f| shows as equal decimals)
+
 
 @dataclass(frozen=True)
 class TaylorTerm:
@@ -43,6 +46,8 @@ class Taylor(Walkthrough):
     exact: sp.Expr | None = None
     error: sp.Expr | None = None
     method: str = "series"           # how the values at the centre were found: "series" or "derivatives"
+    digits: int = VALUE_DIGITS       # significant digits of T and f: enough to see them differ
+    kinks: tuple = ()                # sentences: a convention used at a kink (ReLU'(0) = 0), a one-sided value
 
     @property
     def steps(self):
@@ -69,8 +74,8 @@ class Taylor(Walkthrough):
 
             sections.append(Section("Approximation", (
                 Text(f"At {describe_point(self.point)}:"),
-                Equation("T", self.approximation, digits=8),
-                Equation("f (true value)", self.exact, digits=8),
+                Equation("T", self.approximation, digits=self.digits),
+                Equation("f (true value)", self.exact, digits=self.digits),
                 Equation("|f − T| (error)", self.error),
             )))
         return tuple(sections)
@@ -86,13 +91,13 @@ class Taylor(Walkthrough):
             notes.append(Text(f"Formulas from {_derivative_name(missing[0].orders, names)} on are left out: "
                               "they grow too long to read." if one else
                               "Formulas are shown up to the second order while they are short."))
-        return tuple(notes)
+        return tuple(notes) + tuple(Text(k) for k in self.kinks)
 
     @property
     def final(self):
         if self.point is not None:
-            return (Equation("T", self.approximation, digits=8), Equation("f", self.exact, digits=8),
-                    Equation("error", self.error))
+            return (Equation("T", self.approximation, digits=self.digits),
+                    Equation("f", self.exact, digits=self.digits), Equation("error", self.error))
         return (Equation("T", self.centred),)
 
     @property
@@ -152,18 +157,35 @@ def taylor_expansion(expr, symbols, centre, order, point=None) -> Taylor:
 def taylor_by_derivatives(expr, symbols, centre, order, point=None) -> Taylor:
     """The Taylor polynomial from the derivatives ∂^α f, each evaluated at the centre (the slow
     path: derivatives grow fast with the order)."""
+    from .differentiability import derivative_at
+    from .render.text import math_text
+
     _check(symbols, centre, order)
-    terms = []
-    cache = {(0,) * len(symbols): expr}
+    terms, kinks = [], []
+    zero = (0,) * len(symbols)
+    cache = {zero: expr}
+    names = [math_text(v) for v in symbols]
     for orders in _multi_indices(len(symbols), order):
         derivative = _derivative(cache, orders, symbols)
-        value = evaluate_at(derivative, centre)
+        if orders == zero:
+            value = evaluate_at(derivative, centre)
+        else:                                # ∂^α f exists at the centre only where ∂^(α−eᵢ) f is differentiable
+            i, lower = _lower(orders)
+            name = f"{_derivative_name(lower, names)} = {math_text(cache[lower])}" if lower != zero else None
+            value, said = derivative_at(cache[lower], symbols[i], derivative, centre, name)
+            kinks += [k for k in said if k not in kinks]
         weight = sp.Mul(*(sp.Integer(factorial(k)) for k in orders))
         powers = sp.Mul(*((s - centre[s]) ** k for s, k in zip(symbols, orders)))
         terms.append(TaylorTerm(orders, derivative, value, value / weight * powers))
     shown = derivative_formulas(expr, symbols, order, lambda f, x, orders: cache[orders])
     terms = [t if t.orders in shown else replace(t, derivative=None) for t in terms]
-    return _result(expr, symbols, centre, order, terms, point, "derivatives")
+    return replace(_result(expr, symbols, centre, order, terms, point, "derivatives"), kinks=tuple(kinks))
+
+
+def _lower(orders) -> tuple:
+    """(i, α − eᵢ): the derivative ∂^α f is ∂/∂xᵢ of that one (i: the first variable in α)."""
+    i = next(k for k, n in enumerate(orders) if n)
+    return i, orders[:i] + (orders[i] - 1,) + orders[i + 1:]
 
 
 def derivative_formulas(expr, symbols, order, derive=None) -> dict:
@@ -225,20 +247,37 @@ def _multi_indices(count: int, order: int) -> list:
 def _result(expr, symbols, centre, order, terms, point, method) -> Taylor:
     polynomial = sp.Add(*(t.term for t in terms))
     approximation = exact = error = None
+    digits = VALUE_DIGITS
     if point is not None:
         approximation = evaluate_at(polynomial, point)
         exact = evaluate_at(expr, point)
         error = sp.Abs(exact - approximation)
+        digits = visible_digits(exact, approximation, error)
     return Taylor(expr, symbols, centre, order, tuple(terms), polynomial, point, approximation, exact,
-                  error, method)
+                  error, method, digits)
+
+
+def visible_digits(exact, approximation, error) -> int:
+    """Significant digits that show f and T differ: down to the error's leading digit and one
+    more (0.62245933 and 0.62246094 for an error of 1.6·10⁻⁶), VALUE_DIGITS at least."""
+    from .numbers import EVALF_MAXN
+
+    try:
+        size = max(abs(sp.N(exact, 15)), abs(sp.N(approximation, 15)))
+        gap = abs(sp.N(error, 15, maxn=EVALF_MAXN))
+    except (TypeError, ValueError, ArithmeticError):
+        return VALUE_DIGITS
+    if not (size.is_comparable and gap.is_comparable) or gap == 0 or size == 0:
+        return VALUE_DIGITS
+    needed = int(sp.floor(sp.log(size, 10)) - sp.floor(sp.log(gap, 10))) + 2
+    return min(max(VALUE_DIGITS, needed), MAX_VALUE_DIGITS)
 
 
 def _derivative(cache: dict, orders: tuple, symbols: tuple):
     """∂^α f, reusing the derivative one order lower."""
     if orders in cache:
         return cache[orders]
-    i = next(k for k, n in enumerate(orders) if n)
-    lower = orders[:i] + (orders[i] - 1,) + orders[i + 1:]
+    i, lower = _lower(orders)
     result = sp.diff(_derivative(cache, lower, symbols), symbols[i])
     cache[orders] = result
     return result

@@ -299,7 +299,7 @@ CASES = [
     Case("integral-divergent-abs", ["integrate", "|x|", "--from=-inf", "--to=inf"], 2,
          "sympy cannot find the limit of the antiderivative as x → ∞; the integral may diverge"),
     Case("hessian-at-kink", ["hessian", "|x|", "--at", "x=0"], 2,
-         "2δ(x) is undefined at x = 0: the function has a kink or jump there"),
+         "|x| is not differentiable at x = 0: the derivative from the left is −1, from the right is 1"),
     Case("critical-nowhere-real", ["critical", "sqrt(-x^2-1)"], 0, "no real critical points", lines=0),
     Case("lagrange-complex-candidate", ["lagrange", "log(x)", "--subject-to", "x^2 = 1"], 0,
          "Answer: maximum at x = 1: f = 0", lines=0),

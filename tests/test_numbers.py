@@ -152,3 +152,30 @@ def test_import_is_light():
     code = "import sys, calcai.numbers; print('sympy' in sys.modules, 'rich' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_activations_at_a_number_are_numbers():
+    """σ(1/2) is a sympy Function defined in calcai, not in sympy: still a number."""
+    from calcai.functions import relu, sigmoid, softplus
+
+    half = sp.Rational(1, 2)
+    assert is_numeric(sigmoid(half)) and is_numeric(softplus(sp.Integer(1)))
+    assert format_number(sigmoid(half)) == "σ(1/2) ≈ 0.6225"
+    assert format_number(sigmoid(half), 8) == "σ(1/2) ≈ 0.62245933"
+    assert format_number(relu(sp.sqrt(2))) == "√2 ≈ 1.414"
+    assert not is_numeric(sigmoid(x))
+
+
+def test_the_decimal_of_a_difference_of_close_numbers_keeps_its_digits():
+    """e − (a 60-term partial sum of Σ 1/k!): evalf needs ~300 bits more than asked for."""
+    partial = sum(sp.Rational(1, sp.factorial(k)) for k in range(60))
+    tail = sum(sp.Rational(1, sp.factorial(k)) for k in range(60, 80))
+    assert approx(sp.E - partial) == approx(tail) == f"{float(tail):.3e}"
+
+
+def test_json_keeps_tiny_numbers():
+    from calcai.render.jsonout import to_jsonable
+
+    assert to_jsonable(sp.exp(-60)) == pytest.approx(float(sp.exp(-60).evalf(30)), rel=1e-14)   # was 0.0
+    assert to_jsonable(1 + sp.I * sp.exp(-60)) == 1.0     # a complex value: chopped, as before
+    assert to_jsonable(1 + sp.I) == "1 + I"

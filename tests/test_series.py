@@ -279,3 +279,72 @@ def test_the_number_of_terms_is_limited_before_any_work():
     with pytest.raises(LimitError, match=rf"order 8 in 30 variables has {count} terms, more than the limit "
                                          r"20000 \(limit max_series_terms\)"):
         calcai.taylor(" + ".join(names.split(",")), {n: 0 for n in names.split(",")}, 8)
+
+
+# ---------------------------------------------------------------- the value at a point, as numbers
+
+SIGMOID_AT_HALF = """\
+Approximation
+-------------
+At x = 0.5:
+T = 0.6224609375
+f (true value) = σ(1/2) ≈ 0.62245933
+|f − T| (error) = 3187/5120 - σ(1/2) ≈ 1.606e-06
+
+Answer: T = 0.6224609375
+        f = σ(1/2) ≈ 0.62245933
+        error = 3187/5120 - σ(1/2) ≈ 1.606e-06"""
+
+SIGMOID_AT_HALF_MARKDOWN = r"""## Approximation
+
+At x = 0.5:
+
+$T = 0.6224609375$
+
+$\text{f (true value)} = \sigma\left(\frac{1}{2}\right) \approx 0.62245933$
+
+$|f - T| (\mathrm{error}) = \frac{3187}{5120} - \sigma\left(\frac{1}{2}\right) \approx 1.606 \cdot 10^{-6}$
+
+**Answer:**
+
+- $T = 0.6224609375$
+- $f = \sigma\left(\frac{1}{2}\right) \approx 0.62245933$
+- $\mathrm{error} = \frac{3187}{5120} - \sigma\left(\frac{1}{2}\right) \approx 1.606 \cdot 10^{-6}$
+"""
+
+
+def test_golden_sigmoid_true_value_and_error_are_numbers():
+    t = calcai.taylor("σ(x)", {"x": 0}, 5, at={"x": 0.5})
+    table = SIGMOID_TABLE.split("\n\nAnswer:")[0]
+    assert render_text(t) == f"{table}\n\n{SIGMOID_AT_HALF}"
+    markdown = t.to_markdown()
+    assert markdown.endswith("\n\n" + SIGMOID_AT_HALF_MARKDOWN)
+    assert markdown.count("## ") == 3
+
+
+@pytest.mark.parametrize("text, centre, order, at", [
+    ("σ(x)", 0, 5, R(1, 2)), ("exp(x)", 0, 3, R(1, 10)), ("exp(x)", 0, 12, R(1, 10)),
+    ("sqrt(x)", 1, 9, R(101, 100)), ("sin(x)", 0, 3, 1), ("log(1 + x)", 0, 20, R(1, 3)),
+])
+def test_the_decimals_of_f_and_t_show_that_they_differ(text, centre, order, at):
+    from calcai.render.text import format_number
+
+    t = calcai.taylor(text, {"x": centre}, order, at={"x": at})
+    shown_f = format_number(t.exact, t.digits).split("≈ ")[-1]
+    shown_t = format_number(t.approximation, t.digits).split("≈ ")[-1]
+    assert shown_f != shown_t
+    gap = abs(sp.N(t.exact - t.approximation, 30, maxn=4000))
+    assert abs(sp.Float(shown_f, 40) - sp.Float(shown_t, 40)) == pytest.approx(float(gap), rel=0.5)
+
+
+def test_a_tiny_error_keeps_its_digits_in_every_renderer():
+    """e^(1/1000) − T₄₀: cancellation of 170 digits; the error is Σ_{k>40} (1/1000)ᵏ/k!."""
+    from calcai.render.jsonout import to_jsonable
+
+    t = calcai.taylor("exp(x)", {"x": 0}, 40, at={"x": R(1, 1000)})
+    tail = sum(R(1, 1000) ** k / sp.factorial(k) for k in range(41, 60))
+    assert t.error == abs(sp.exp(R(1, 1000)) - t.approximation)
+    assert to_jsonable(t.error) == pytest.approx(float(tail), rel=1e-12)
+    shown = render_text(t).splitlines()[-1]
+    assert shown == f"        error ≈ {float(tail):.3e}"
+    assert t.digits == 30

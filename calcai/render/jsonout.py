@@ -20,7 +20,7 @@ from fractions import Fraction
 import sympy
 from sympy.printing.str import StrPrinter
 
-from ..numbers import approx, is_numeric
+from ..numbers import EVALF_MAXN, approx, is_numeric
 from .text import equation_text, is_step, is_summary, summary_head
 
 # ---------------------------------------------------------------- expressions
@@ -113,7 +113,9 @@ def _number(value):
         f = float(value)
         return f if math.isfinite(f) else approx(value)
     try:
-        v = sympy.N(value, 17, chop=True)
+        v = sympy.N(value, 17, maxn=EVALF_MAXN)      # a tiny value (e^(−60), a Taylor error) keeps its digits
+        if not (v.is_Float or v.is_Rational):
+            v = sympy.N(value, 17, chop=True)        # an imaginary part: evalf's rounding noise goes
     except (TypeError, ValueError, ArithmeticError):
         return expr_text(value)
     if v.is_Float or v.is_Rational:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from ..inputs import resolve_vars, sole_variable
 from ..solution import Equation, Section, Solution, Text
 from . import solver
@@ -10,12 +12,12 @@ from . import solver
 # does not import integration, optimisation and series code (start-up time of one-off
 # commands). ENGINE_MODULES names them, so that a batch imports them before it forks its
 # workers (calcai.solvers.load_kinds); tests check that it names all of them.
-_DERIVE = ("calcai.differentiation", "calcai.evaluate")
+_MULTI = ("calcai.multivariable", "calcai.differentiability")
+_DERIVE = ("calcai.differentiation", "calcai.evaluate", "calcai.differentiability")
 ENGINE_MODULES = {
     "derivative": _DERIVE, "partial": _DERIVE,
-    "gradient": ("calcai.multivariable",), "hessian": ("calcai.multivariable",),
-    "jacobian": ("calcai.multivariable",), "directional_derivative": ("calcai.multivariable",),
-    "total_derivative": ("calcai.multivariable",),
+    "gradient": _MULTI, "hessian": _MULTI, "jacobian": _MULTI, "directional_derivative": _MULTI,
+    "total_derivative": _MULTI,
     "critical_points": ("calcai.optimize",), "lagrange": ("calcai.optimize",),
     "taylor": ("calcai.series",), "integral": ("calcai.integrals",),
 }
@@ -36,16 +38,64 @@ def _solution(problem, result, answer, extra=()) -> Solution:
     return Solution(problem, title, sections, answer, tuple(result.final))
 
 
-def _at_section(label, expr, point, value) -> Section:
+def _at_section(label, expr, point, value, notes=()) -> Section:
     from ..evaluate import describe_point
 
+    via = expr.subs(point)
     return Section("At the point", (Text(f"At {describe_point(point)}:"),
-                                    Equation(label, value, via=expr.subs(point) if expr.subs(point) != value else None)))
+                                    Equation(label, value, via=via if via != value else None))
+                   + tuple(Text(note) for note in notes))
+
+
+def _kinks(solve):
+    """A problem whose ``expected`` is 'not differentiable' gets that as its answer when the
+    derivative does not exist at its point (the walkthrough gives both one-sided derivatives),
+    so that ``calcai check`` can expect it; for every other problem NotDifferentiable is an
+    error, like 1/x at 0."""
+
+    @wraps(solve)
+    def solve_or_refuse(problem):
+        from ..differentiability import NotDifferentiable
+
+        try:
+            return solve(problem)
+        except NotDifferentiable as err:
+            from ..problems import NOT_DIFFERENTIABLE, expects_not_differentiable
+
+            if not expects_not_differentiable(problem.expected):
+                raise
+            return Solution(problem, problem.title or _kink_title(err), (_kink_section(err),),
+                            NOT_DIFFERENTIABLE, (Text(str(err)),))
+
+    return solve_or_refuse
+
+
+def _kink_title(err) -> str:
+    from ..evaluate import describe_point
+    from ..render.text import math_text
+
+    return f"Differentiability of {math_text(err.expr)} at {describe_point(err.point)}"
+
+
+def _kink_section(err) -> Section:
+    """The one-sided derivatives that show there is no derivative."""
+    from ..evaluate import describe_point
+    from ..render.text import math_text
+
+    x, a = math_text(err.wrt), math_text(err.point[err.wrt])
+    items = [Text(f"At {describe_point(err.point)}, along {x}:")]
+    for side, slope, gap in (("left", err.left, f"{x} < {a}"), ("right", err.right, f"{x} > {a}")):
+        items.append(Text(f"no real values for {gap}") if slope is None else
+                     Equation(f"derivative from the {side}", slope))
+    return Section("Differentiability", tuple(items))
 
 
 @solver("derivative")
+@_kinks
 def solve_derivative(problem):
-    """d^n f/dx^n, with its rule tree; evaluated exactly at ``at`` when given."""
+    """d^n f/dx^n, with its rule tree; evaluated exactly at ``at`` when given (after checking,
+    where f has a kink piece there, that the derivative exists: calcai.differentiability)."""
+    from ..differentiability import derivative_value
     from ..differentiation import derive, derivative_label
     from ..evaluate import evaluate_at
 
@@ -55,10 +105,10 @@ def solve_derivative(problem):
     if f.get("at") is None:
         return _solution(problem, result, result.result)
     evaluate_at(result.expr, f["at"])          # f must be defined there before f' can be
-    value = evaluate_at(result.result, f["at"])
+    value, notes = derivative_value(result, f["at"])
     label = derivative_label(result.expr, result.wrt, result.order)
     return Solution(problem, problem.title or result.title,
-                    tuple(result.sections) + (_at_section(label, result.result, f["at"], value),),
+                    tuple(result.sections) + (_at_section(label, result.result, f["at"], value, notes),),
                     value, (Equation(label, value),))
 
 
@@ -69,6 +119,7 @@ def solve_partial(problem):
 
 
 @solver("gradient")
+@_kinks
 def solve_gradient(problem):
     """∇f as a list in vars order; at a point when given."""
     from ..multivariable import gradient
@@ -80,6 +131,7 @@ def solve_gradient(problem):
 
 
 @solver("hessian")
+@_kinks
 def solve_hessian(problem):
     """H = [∂²f/∂xᵢ∂xⱼ] with eigenvalues and definiteness."""
     from ..multivariable import hessian
@@ -94,6 +146,7 @@ def solve_hessian(problem):
 
 
 @solver("jacobian")
+@_kinks
 def solve_jacobian(problem):
     """J = [∂fᵢ/∂xⱼ], rows in the order of ``exprs``."""
     from ..multivariable import jacobian
@@ -105,6 +158,7 @@ def solve_jacobian(problem):
 
 
 @solver("directional_derivative")
+@_kinks
 def solve_directional(problem):
     """D_v f = ∇f · v̂ at the point."""
     from ..multivariable import directional_derivative
@@ -116,6 +170,7 @@ def solve_directional(problem):
 
 
 @solver("total_derivative")
+@_kinks
 def solve_total(problem):
     """dz/dt = Σ ∂f/∂xᵢ · dxᵢ/dt."""
     from ..multivariable import total_derivative
