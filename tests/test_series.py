@@ -289,11 +289,11 @@ Approximation
 At x = 0.5:
 T = 0.6224609375
 f (true value) = σ(1/2) ≈ 0.62245933
-|f − T| (error) = 3187/5120 - σ(1/2) ≈ 1.606e-06
+|f − T| (error) = 3187/5120 − σ(1/2) ≈ 1.606e-06
 
 Answer: T = 0.6224609375
         f = σ(1/2) ≈ 0.62245933
-        error = 3187/5120 - σ(1/2) ≈ 1.606e-06"""
+        error = 3187/5120 − σ(1/2) ≈ 1.606e-06"""
 
 SIGMOID_AT_HALF_MARKDOWN = r"""## Approximation
 
