@@ -182,7 +182,8 @@ COMMON_FIELDS: tuple = (
     Field("note", "text", False, "a remark for teachers"),
     Field("tags", "texts", False, "labels for selecting problems"),
     Field("hints", "texts", False, "hints shown on request"),
-    Field("expected", "answer", False, "the expected answer (only the parts to check)"),
+    Field("expected", "answer", False, "the expected answer (only the parts to check); for a derivative "
+          "at a point, `not differentiable` expects a kink there"),
     Field("tolerance", "tolerance", False,
           "how close numbers must be: a number (absolute) or {abs, rel}; default abs 1e-9 + rel 1e-6"),
 )

@@ -310,7 +310,7 @@ def test_math_text_reads_back_through_the_parser():
 
 ROUND_TRIPS = [
     "x^3 + 2x^2 + 5", "6x(x^2 + 1)^2", "sigmoid(x)*(1 - sigmoid(x))", "e^(2x)", "exp(-x)", "e",
-    "abs(x)", "max(x, y)", "min(x, y)", "relu(x)", "leaky_relu(x)", "leaky_relu(x, 0.2)",
+    "abs(x)", "step(x)*x^2", "max(x, y)", "min(x, y)", "relu(x)", "leaky_relu(x)", "leaky_relu(x, 0.2)",
     "softplus(x)", "pi*x", "sqrt(x + 1)", "1/(2*sqrt(x))", "x^(1/3)", "ln(x)", "log(x, 2)",
     "w1*x1 + b", "(x + 1)/(x - 1)", "-x/2", "2^x", "x^-2", "sin(x)^2", "atan(x)", "tanh(x)",
     "(-1)^x", "alpha*x + lambda", "3x^2/2", "-(x - 1)^3", "x_1 + x_2", "e^x^2", "cosh(t)*t",

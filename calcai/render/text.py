@@ -329,6 +329,12 @@ class MathTextPrinter(StrPrinter):
     def _print_Abs(self, expr):
         return f"|{self._print(expr.args[0])}|"
 
+    def _print_Heaviside(self, expr):
+        """The unit step as the parser reads it back: step(u) = 1 for u > 0, else 0."""
+        if len(expr.args) == 2 and expr.args[1] == 0:
+            return f"step({self._print(expr.args[0])})"
+        return self._print_Function(expr)
+
     def _print_Max(self, expr):
         return f"max({', '.join(self._print(a) for a in expr.args)})"
 
