@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import sympy as sp
@@ -528,6 +529,7 @@ def _unless(ok, message) -> list:
     return [] if ok else [message]
 
 
+@lru_cache(maxsize=4096)
 def _number(value):
     """The value as a 30-digit real decimal, or None (symbols, complex, undefined)."""
     if value.free_symbols or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
@@ -559,6 +561,9 @@ def _key(value):
 def _same(a, b) -> bool:
     if a == b:
         return True
+    na, nb = _number(a), _number(b)
+    if na is not None and nb is not None and abs(na - nb) > sp.Float("1e-20") * (1 + abs(na)):
+        return False                       # clearly apart: no need to look closer
     d = _number(a - b)
     return d is not None and d == 0
 
@@ -601,16 +606,29 @@ def _identically_zero(expr) -> bool:
     return _vanishes(expr)
 
 
+@lru_cache(maxsize=4096)
 def _vanishes(value) -> bool:
-    """Whether a number is 0: exactly, or to 50 digits (CRootOf, nested radicals)."""
+    """Whether a number is 0: exactly (a polynomial in one CRootOf by the remainder on division
+    by its polynomial), or to 50 digits (nested radicals, LambertW …)."""
     if value == 0:
         return True
     if value.free_symbols or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         return _identically_zero(value) if value.free_symbols else False
+    roots = value.atoms(sp.CRootOf)
+    if len(roots) == 1:
+        root = roots.pop()
+        t = sp.Dummy("t")
+        p = value.xreplace({root: t})
+        if not p.free_symbols - {t} and p.is_polynomial(t):
+            minimal = sp.Poly(root.poly.as_expr().xreplace({root.poly.gen: t}), t)
+            if sp.Poly(p, t).rem(minimal).is_zero:
+                return True
     if sp.expand(value) == 0:
         return True
-    approx = sp.N(value, 50)
-    return bool(abs(approx) < sp.Float("1e-40", 50))
+    try:
+        return bool(abs(sp.N(value, 50)) < sp.Float("1e-40", 50))
+    except TypeError:                      # no decimal value (an unevaluated function): not shown to be 0
+        return False
 
 
 def _is_nonzero_constant(expr, unknowns) -> bool:
@@ -662,7 +680,7 @@ def _roots_shown(x, roots):
                 parts.append(_rel(x, PlusMinus(0, r)))
             else:
                 parts.append(_rel(x, r))
-    except _GiveUp:                        # roots with parameters: as they come
+    except (_GiveUp, TypeError, ValueError):   # roots with parameters: as they come
         parts = [_rel(x, r) for r in roots]
     return parts[0] if len(parts) == 1 else Join(tuple(parts), " or ")
 
@@ -1349,7 +1367,7 @@ def explain(equations, unknowns, points) -> SolveStep:
     try:
         if tree is not None and _same_points(list(tree.solutions), list(points), unknowns) and not verify(tree):
             return tree
-    except _GiveUp:
+    except Exception:                      # sympy raises assorted errors on odd values: no tree
         pass
     return solved_with_sympy(pairs, unknowns, points)
 
