@@ -62,10 +62,11 @@ class _GiveUp(Exception):
 
 # ---------------------------------------------------------------- the nodes
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SolveStep:
     """Solving ``equations`` (pairs lhs = rhs) for ``unknowns``: ``solutions`` is every real
-    solution, as dicts {unknown: value}."""
+    solution, as dicts {unknown: value}. Nodes compare by identity (``eq=False``: no generated
+    __eq__/__hash__, which keeps importing the module cheap)."""
 
     equations: tuple
     unknowns: tuple
@@ -85,7 +86,7 @@ class SolveStep:
         return []
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MoveTermsRule(SolveStep):
     """A = B ⇔ A − B = 0"""
     rule = "move_terms"
@@ -99,7 +100,7 @@ class MoveTermsRule(SolveStep):
             _same_solutions(self, self.substeps[0].solutions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ExpandRule(SolveStep):
     """Multiply out the products and powers: P = p(x) expanded"""
     rule = "expand"
@@ -113,7 +114,7 @@ class ExpandRule(SolveStep):
             _same_solutions(self, self.substeps[0].solutions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FactorOutRule(SolveStep):
     """c·A + c·B = c·(A + B)"""
     rule = "factor_out"
@@ -128,7 +129,7 @@ class FactorOutRule(SolveStep):
                        "factor·rest does not expand back") + _same_solutions(self, self.substeps[0].solutions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FactorRule(SolveStep):
     """p(x) = c·(x − r₁)·q(x)… as a product of irreducible factors"""
     rule = "factor"
@@ -142,7 +143,7 @@ class FactorRule(SolveStep):
             _same_solutions(self, self.substeps[0].solutions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ZeroProductRule(SolveStep):
     """A·B = 0 ⇔ A = 0 or B = 0"""
     rule = "zero_product"
@@ -162,7 +163,7 @@ class ZeroProductRule(SolveStep):
         return problems + _same_solutions(self, found)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DivideRule(SolveStep):
     """c·A = 0 ⇔ A = 0 (c a nonzero number)"""
     rule = "divide"
@@ -179,7 +180,7 @@ class DivideRule(SolveStep):
             _same_solutions(self, child.solutions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SumOfSquaresRule(SolveStep):
     """a₁·u₁²ᵏ + a₂·u₂²ᵐ + … = 0 with every aᵢ > 0 (or every aᵢ < 0) ⇔ every uᵢ = 0"""
     rule = "sum_of_squares"
@@ -205,7 +206,7 @@ class SumOfSquaresRule(SolveStep):
             _same_solutions(self, child.solutions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PowerZeroRule(SolveStep):
     """uⁿ = 0 ⇔ u = 0 (n > 0)"""
     rule = "zero_power"
@@ -223,7 +224,7 @@ class PowerZeroRule(SolveStep):
         return problems + _same_solutions(self, found)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LinearRule(SolveStep):
     """a·x + b = 0 ⇔ x = −b/a (a ≠ 0)"""
     rule = "linear"
@@ -239,7 +240,7 @@ class LinearRule(SolveStep):
                        "not a·x + b") + _same_solutions(self, ({x: -self.b / self.a},))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RootRule(SolveStep):
     """a·xⁿ = a·k ⇔ xⁿ = k ⇔ x = ±ⁿ√k (n even, k ≥ 0) or x = ⁿ√k (n odd)"""
     rule = "root"
@@ -259,7 +260,7 @@ class RootRule(SolveStep):
             _same_solutions(self, tuple({x: r} for r in _nth_roots(self.k, self.n)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class QuadraticRule(SolveStep):
     """a·x² + b·x + c = 0 ⇔ x = (−b ± √Δ)/(2a), Δ = b² − 4ac ≥ 0"""
     rule = "quadratic"
@@ -280,7 +281,7 @@ class QuadraticRule(SolveStep):
         return problems + _same_solutions(self, tuple({x: r} for r in roots))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class InverseFunctionRule(SolveStep):
     """a·eᵘ + b = 0 ⇔ u = ln(−b/a) (−b/a > 0);  a·ln(u) + b = 0 ⇔ u = e^(−b/a)"""
     rule = "inverse_function"
@@ -310,7 +311,7 @@ class InverseFunctionRule(SolveStep):
             _same_solutions(self, child.solutions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class NumeratorRule(SolveStep):
     """N/D = 0 ⇔ N = 0 and D ≠ 0"""
     rule = "numerator"
@@ -330,7 +331,7 @@ class NumeratorRule(SolveStep):
         return problems + _same_solutions(self, kept)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class NoRealSolutionRule(SolveStep):
     """No real x solves it: c = 0 with c ≠ 0; x²ⁿ = k < 0; Δ < 0; eᵘ = 0 (eᵘ > 0)"""
     rule = "no_real_solution"
@@ -370,7 +371,7 @@ class NoRealSolutionRule(SolveStep):
         return problems + ["unknown reason"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SympyRule(SolveStep):
     """No rule here applies: the solutions are sympy's (or the solver's), each checked by
     substitution in a substep"""
@@ -384,7 +385,7 @@ class SympyRule(SolveStep):
                        "a solution is not checked")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CheckRule(SolveStep):
     """Substitute the solution: every equation holds (its two sides are equal)"""
     rule = "check"
@@ -396,7 +397,7 @@ class CheckRule(SolveStep):
         return _unless(self.holds and len(self.solutions) == 1, "the check fails")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SeparateRule(SolveStep):
     """Equations with no unknown in common are solved on their own; the solutions of the
     system are every combination of theirs"""
@@ -412,7 +413,7 @@ class SeparateRule(SolveStep):
             _same_solutions(self, combined)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SubstituteRule(SolveStep):
     """v = E (from an equation linear in v): replace v by E in the other equations; then
     back-substitute v = E at each solution"""
@@ -449,7 +450,7 @@ class SubstituteRule(SolveStep):
         return problems + _same_solutions(self, found)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CaseValueRule(SubstituteRule):
     """In the case v = r (a root found before), replace v by r in the other equations"""
     rule = "case"
@@ -457,7 +458,7 @@ class CaseValueRule(SubstituteRule):
     formula = "v = r: replace v by r in the other equations"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BackSubstituteRule(SolveStep):
     """v = E evaluated at each solution of the other unknowns"""
     rule = "back_substitution"
@@ -465,7 +466,7 @@ class BackSubstituteRule(SolveStep):
     formula = "v = E at each solution found"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OneUnknownFirstRule(SolveStep):
     """An equation in one unknown v is solved first; then a case for each of its roots"""
     rule = "one_unknown_first"
@@ -485,7 +486,7 @@ class OneUnknownFirstRule(SolveStep):
         return problems + _same_solutions(self, [s for c in cases for s in c.solutions])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CasesRule(SolveStep):
     """One equation factors, A·B = 0: the case A = 0 and the case B = 0, each with the other
     equations"""
@@ -507,7 +508,7 @@ class CasesRule(SolveStep):
         return problems + _same_solutions(self, [s for c in self.substeps for s in c.solutions])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CaseRule(SolveStep):
     """One case of the zero-product rule: the system with A = 0 in place of A·B = 0"""
     rule = "case"
