@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.core.sympify import _sympify   # numbers only: strict, never reads text
 
+from .equations import explain
 from .errors import MathError
 from .multivariable import definiteness, eigenvalue_list, gradient, hessian
 from .solution import Equation, Section, Table, Text, Walkthrough
@@ -451,6 +452,7 @@ class CriticalPoints(Walkthrough):
     periods: tuple = ()            # ((variable, period), ...) when ∇f is periodic
     params: tuple = ()             # symbols of f that are not variables
     smooth: bool = True            # ∇f exists wherever f is defined (no |x|, √x …)
+    solving: object = None         # how ∇f = 0 is solved: a calcai.equations.SolveStep tree
 
     @property
     def steps(self):
@@ -469,9 +471,11 @@ class CriticalPoints(Walkthrough):
         g = self.gradient
         found = [c.point for c in self.result] + list(self.excluded)
         solve_items = tuple(Equation(f"∂f/∂{v.name}" if len(self.vars) > 1 else "f'", r)
-                            for v, r in zip(self.vars, g.result)) + (
-            Text("Set every component to 0 and solve: " + (
-                "; ".join(describe_point(p) for p in found) or "no real solution") + "."),)
+                            for v, r in zip(self.vars, g.result))
+        if self.solving is not None:
+            solve_items += (self.solving,)
+        solve_items += (Text("The solutions of ∇f = 0: " + "; ".join(describe_point(p) for p in found) + "."
+                             if found else "∇f = 0 has no real solution."),)
         solve_items += _solving_notes(found, self.how, self.periods, "∇f = 0", self.params)
         for p in self.excluded:
             solve_items += (Text(f"At {describe_point(p)} f has no real value, so it is not a "
@@ -605,8 +609,9 @@ def critical_points(expr, symbols) -> CriticalPoints:
         second = (local[0, 0],) if len(symbols) == 1 else tuple(eigenvalue_list(local))
         points.append(CriticalPoint(sol, value, _classify(second, len(symbols) == 1), second))
     smooth = all(_smooth(component, symbols) for component in g.result)
+    solving = explain([(_rational(_sympify(c)), sp.S.Zero) for c in g.result], symbols, found.points)
     return CriticalPoints(expr, symbols, g, h, tuple(points), tuple(excluded), found.how,
-                          tuple(found.periods.items()), found.params, smooth)
+                          tuple(found.periods.items()), found.params, smooth, solving)
 
 
 # ---------------------------------------------------------------- Lagrange multipliers
@@ -632,6 +637,7 @@ class Lagrange(Walkthrough):
     periods: tuple = ()
     params: tuple = ()
     singular: tuple = ()           # points of the constraint set where ∇g = 0 (one constraint)
+    solving: object = None         # how the system is solved: a calcai.equations.SolveStep tree
 
     @property
     def steps(self):
@@ -653,6 +659,8 @@ class Lagrange(Walkthrough):
         heading = ("Lagrange condition ∇f = Σλᵢ∇gᵢ, with the constraints" if several else
                    "Lagrange condition ∇f = λ∇g, with the constraint")
         system = tuple(Equation(e.lhs, e.rhs, approx=False) for e in self.equations)
+        if self.solving is not None:
+            system += (Text("Solve the system:"), self.solving)
         system += _solving_notes([p for p, _ in self.candidates], self.how, self.periods, "the Lagrange system",
                                  self.params)
         for p in self.singular:
@@ -799,8 +807,10 @@ def lagrange(objective, gs: tuple, symbols: tuple, goal: str = "max") -> Lagrang
         elif sign == 0:
             best.append((p, v))
     tied = tuple({v: p[v] for v in symbols} for p, _ in best)
+    solving = explain([(_rational(e.lhs), _rational(e.rhs)) for e in equations], symbols + lams, found.points)
     return Lagrange(objective, gs, symbols, lams, tuple(equations), candidates, goal, tied[0], best[0][1],
-                    types, tied, lagrangian, found.how, tuple(found.periods.items()), found.params, singular)
+                    types, tied, lagrangian, found.how, tuple(found.periods.items()), found.params, singular,
+                    solving)
 
 
 def _singular_points(gs, symbols) -> tuple:

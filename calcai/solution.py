@@ -11,6 +11,9 @@ title, sections of items, and the final answer lines. Items are:
   entries (the full values are in the solution's answer);
 - a derivation step tree (``calcai.differentiation.DiffRule``) or an integration step tree
   (``calcai.integrals.IntegralStep``): both have ``rule``, ``expr``, ``wrt``, ``result``
+  and ``substeps``;
+- an equation-solving step tree (``calcai.equations.SolveStep``): ``rule``, ``label``,
+  ``shown`` (its working, built from ``Relation``, ``Join`` and ``PlusMinus``), ``solutions``
   and ``substeps``.
 """
 
@@ -64,6 +67,36 @@ class Summary:
     norm: Any
     low: Any
     high: Any
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``terms[0] op terms[1] op …`` inside a solving step: ``x² − 2 = 0``, ``y = λ = 5``,
+    ``2λ ≠ 0``. Terms are sympy objects, labels (text such as 'Δ' or 'b² − 4ac') or a
+    ``PlusMinus``."""
+
+    terms: tuple
+    op: str = "="
+
+
+@dataclass(frozen=True)
+class PlusMinus:
+    """``(center ± radius)/denominator``: the quadratic formula's (3 ± √5)/2, or ±√2
+    (center 0, denominator 1)."""
+
+    center: Any
+    radius: Any
+    denominator: Any = 1
+
+
+@dataclass(frozen=True)
+class Join:
+    """Pieces of a solving step shown one after another, ``sep`` between them: ' ⇒ ', ' or ',
+    ', ', '; ', ': ' or ' '. A piece is a ``Relation``, a ``Join``, a ``PlusMinus``, a sympy
+    object, or text (words, printed as words)."""
+
+    parts: tuple
+    sep: str = " ⇒ "
 
 
 @dataclass(frozen=True)

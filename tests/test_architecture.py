@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "calcai"
-ENGINE = ("differentiation", "multivariable", "series", "powerseries", "optimize", "integrals",
+ENGINE = ("differentiation", "multivariable", "series", "powerseries", "optimize", "equations", "integrals",
           "integral_rules", "evaluate")
 
 

@@ -7,6 +7,8 @@
 - matrices: lists of rows; tuples and lists: lists; dicts: string keys (Symbols by name);
 - step trees: ``{"rule", "expr", "wrt", "result", "substeps"}`` (plus ``formula``, ``u``,
   ``inner``, ``before`` when a node has them);
+- equation-solving steps: ``{"rule", "label", "text", "working", "equations", "unknowns",
+  "solutions", "substeps"}``;
 - a Solution: ``{file, id, kind, answer, steps, check}``.
 """
 
@@ -21,7 +23,7 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from ..numbers import EVALF_MAXN, approx, is_numeric
-from .text import equation_text, is_step, is_summary, summary_head
+from .text import equation_text, is_solve_step, is_step, is_summary, shown_text, solve_step_line, summary_head
 
 # ---------------------------------------------------------------- expressions
 
@@ -157,6 +159,22 @@ def step_json(node) -> dict:
     return data
 
 
+def solve_step_json(node) -> dict:
+    """An equation-solving step as ``{"rule", "label", "text", "equations", "unknowns",
+    "solutions", "substeps"}``: ``text`` is its line as the text renderer prints it,
+    ``equations`` are ``{"lhs", "rhs"}`` pairs, ``solutions`` maps unknowns' names to values."""
+    return {
+        "rule": node.rule,
+        "label": str(node.label),
+        "text": solve_step_line(node),
+        "working": shown_text(node.shown),
+        "equations": [{"lhs": to_jsonable(lhs), "rhs": to_jsonable(rhs)} for lhs, rhs in node.equations],
+        "unknowns": [_key(u) for u in node.unknowns],
+        "solutions": [{_key(k): to_jsonable(v) for k, v in s.items()} for s in node.solutions],
+        "substeps": [solve_step_json(s) for s in node.substeps],
+    }
+
+
 def _finite_floats(value) -> bool:
     """A list of finite Python floats only (the answers of networks at scale): passed on in one
     sweep instead of number by number."""
@@ -183,6 +201,8 @@ def to_jsonable(value):
         return [to_jsonable(v) for v in items]
     if is_step(value):
         return step_json(value)
+    if is_solve_step(value):
+        return solve_step_json(value)
     if isinstance(value, sympy.Basic):
         return expr_text(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -193,7 +213,7 @@ def to_jsonable(value):
 # ---------------------------------------------------------------- walkthroughs
 
 def item_json(item) -> dict:
-    """One walkthrough item as ``{"type": "text"|"equation"|"table"|"step"|"summary", ...}``.
+    """One walkthrough item as ``{"type": "text"|"equation"|"table"|"step"|"solve_step"|"summary", ...}``.
 
     A summary (a vector or matrix too large to print) is ``{"type": "summary", "lhs", "via",
     "shape", "rows", "norm", "min", "max", "text"}``: ``rows`` holds only the first entries;
@@ -216,6 +236,8 @@ def item_json(item) -> dict:
                 "rows": [[to_jsonable(c) for c in row] for row in item.rows]}
     if is_step(item):
         return {"type": "step", **step_json(item)}
+    if is_solve_step(item):
+        return {"type": "solve_step", **solve_step_json(item)}
     if kind == "Section" and hasattr(item, "items"):
         return {"type": "section", **section_json(item)}
     return {"type": "value", "value": to_jsonable(item)}
@@ -257,5 +279,5 @@ def solution_json(solution) -> dict:
     }
 
 
-__all__ = ["to_jsonable", "expr_text", "solution_json", "walkthrough_json", "step_json",
+__all__ = ["to_jsonable", "expr_text", "solution_json", "walkthrough_json", "step_json", "solve_step_json",
            "item_json", "check_json", "ExprTextPrinter"]

@@ -39,8 +39,8 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 
 from ..numbers import INFINITY, MAX_EXACT_CHARS, UNDEFINED, approx, is_numeric, number_parts
 from .text import (
-    GREEK, TABLE_MAX_EXACT, is_integral_step, is_step, is_summary, math_text, reader_order, rule_label,
-    walk_steps,
+    GREEK, TABLE_MAX_EXACT, is_integral_step, is_solve_step, is_step, is_summary, math_text, reader_order,
+    rule_label, walk_solve_steps, walk_steps,
 )
 
 # ---------------------------------------------------------------- math
@@ -129,6 +129,8 @@ def latex_value(value, digits: int = 4, approximate: bool = True,
         return r"\left[" + ", ".join(latex_value(v, digits, approximate) for v in value) + r"\right]"
     if is_step(value):
         return step_tex(value, digits=digits)[2]
+    if is_solve_step(value):
+        return shown_tex(value.shown, digits)
     return latex_math(value, digits)
 
 
@@ -335,6 +337,85 @@ def latex_step_tree(node, digits: int = 4) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- equation-solving steps
+
+SEPARATORS_TEX = {" ⇒ ": r" \Rightarrow ", " or ": r" \text{ or } ", " and ": r" \text{ and } ", ", ": ", ",
+                  "; ": r"; \quad ", ": ": r": \quad ", " ": r" \ "}
+RELATIONS_TEX = {"=": "=", "≠": r"\neq", "<": "<", ">": ">", "≤": r"\leq", "≥": r"\geq"}
+
+
+def _bracketed_tex(expr, digits: int) -> str:
+    tex = latex_math(expr, digits)
+    if isinstance(expr, sympy.Basic) and precedence(expr) < PRECEDENCE["Mul"]:
+        tex = rf"\left({tex}\right)"
+    return tex
+
+
+def plus_minus_tex(piece, digits: int = 4) -> str:
+    r"""(c ± r)/d as ``\frac{3 \pm \sqrt{5}}{2}``; ±r as ``\pm \sqrt{2}``."""
+    radius = _bracketed_tex(piece.radius, digits)
+    if piece.center == 0:
+        if piece.denominator == 1:
+            return rf"\pm {radius}"
+        return rf"\pm \frac{{{latex_math(piece.radius, digits)}}}{{{latex_math(piece.denominator, digits)}}}"
+    body = rf"{latex_math(piece.center, digits)} \pm {radius}"
+    if piece.denominator == 1:
+        return body
+    return rf"\frac{{{body}}}{{{latex_math(piece.denominator, digits)}}}"
+
+
+def _term_tex(term, digits: int) -> str:
+    if type(term).__name__ == "PlusMinus":
+        return plus_minus_tex(term, digits)
+    return latex_math(term, digits)
+
+
+def shown_tex(piece, digits: int = 4) -> str:
+    """The working of a solving step in math-mode LaTeX; words become ``\text{…}``."""
+    if piece is None:
+        return ""
+    if isinstance(piece, str):
+        return rf"\text{{{escape_text(piece)}}}"
+    kind = type(piece).__name__
+    if kind == "Relation":
+        op = RELATIONS_TEX.get(piece.op, piece.op)
+        return f" {op} ".join(_term_tex(t, digits) for t in piece.terms)
+    if kind == "Join":
+        sep = SEPARATORS_TEX.get(piece.sep, rf"\text{{{escape_text(piece.sep)}}}")
+        return sep.join(shown_tex(p, digits) for p in piece.parts)
+    if isinstance(piece, (tuple, list)):
+        return ", ".join(shown_tex(p, digits) for p in piece)
+    return _term_tex(piece, digits)
+
+
+def solve_step_tex(node, digits: int = 4) -> tuple[str, str, str, str]:
+    """(label as text, mathematics after the label, note, working), the last three in math mode."""
+    return (str(node.label), shown_tex(getattr(node, "label_math", None), digits),
+            shown_tex(getattr(node, "note", None), digits), shown_tex(node.shown, digits))
+
+
+def latex_solve_tree(node, digits: int = 4) -> str:
+    """Nested itemize environments, one item per solving step."""
+    lines = [r"\begin{itemize}"]
+    depth_open = 0
+    for depth, n in walk_solve_steps(node):
+        while depth_open < depth:
+            lines.append("  " * (depth_open + 1) + r"\begin{itemize}")
+            depth_open += 1
+        while depth_open > depth:
+            lines.append("  " * depth_open + r"\end{itemize}")
+            depth_open -= 1
+        label, math, note, body = solve_step_tex(n, digits)
+        item = rf"\item \textbf{{{escape_text(label)}}}" + (f" ${math}$" if math else "") + \
+            (f" (${note}$)" if note else "") + (f": ${body}$" if body else "")
+        lines.append("  " * (depth + 1) + item)
+    while depth_open > 0:
+        lines.append("  " * depth_open + r"\end{itemize}")
+        depth_open -= 1
+    lines.append(r"\end{itemize}")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- blocks
 
 def equation_tex(eq, digits: int = 4, align: bool = False) -> str:
@@ -433,6 +514,8 @@ def _blocks(items, digits: int) -> list[str]:
             blocks.append(escape_text(item.text))
         elif is_step(item):
             blocks.append(latex_step_tree(item, digits))
+        elif is_solve_step(item):
+            blocks.append(latex_solve_tree(item, digits))
         elif hasattr(item, "headers") and hasattr(item, "rows"):
             blocks.append(latex_table(item, digits))
         elif type(item).__name__ == "Section" and hasattr(item, "items"):
@@ -481,4 +564,5 @@ def render_latex(w, digits: int = 4) -> str:
 
 __all__ = ["render_latex", "latex_math", "latex_number", "latex_value", "tex_label", "escape_text",
            "step_tex", "derivative_tex", "latex_step_tree", "latex_table", "equation_tex",
-           "decimal_tex", "TexPrinter", "summary_tex"]
+           "decimal_tex", "TexPrinter", "summary_tex", "shown_tex", "solve_step_tex", "latex_solve_tree",
+           "plus_minus_tex"]

@@ -13,6 +13,9 @@ Layout::
     - **sum rule**: $\frac{d}{d x} \left(x^{3} + 2 x^{2} + 5\right) = 3 x^{2} + 4 x$
       - **power rule**: $\frac{d}{d x} x^{3} = 3 x^{2}$
 
+    - **factor out** $3 x$: $3 x^{2} - 6 x = 3 x \left(x - 2\right) = 0 …$
+      - **zero-product rule**: $3 x = 0 \text{ or } x - 2 = 0$
+
     | step | x |
     | --- | --- |
     | 0 | $1$ |
@@ -24,8 +27,8 @@ Layout::
 
 from __future__ import annotations
 
-from .latex import equation_tex, latex_value, step_tex, summary_tex
-from .text import cell_text, is_step, is_summary, walk_steps
+from .latex import equation_tex, latex_value, solve_step_tex, step_tex, summary_tex
+from .text import cell_text, is_solve_step, is_step, is_summary, walk_solve_steps, walk_steps
 
 _MD_SPECIALS = "\\`*_"
 
@@ -55,6 +58,16 @@ def md_step_tree(node, digits: int = 4) -> str:
         label, note, body = step_tex(n, partial, digits)
         note_md = f" (${note}$)" if note else ""
         lines.append("  " * depth + f"- **{md_escape(label)}**{note_md}: ${body}$")
+    return "\n".join(lines)
+
+
+def md_solve_tree(node, digits: int = 4) -> str:
+    """A solving tree as nested bullet lists: '- **factor out** $3 x$: $…$'."""
+    lines = []
+    for depth, n in walk_solve_steps(node):
+        label, math, note, body = solve_step_tex(n, digits)
+        lines.append("  " * depth + f"- **{md_escape(label)}**" + (f" ${math}$" if math else "")
+                     + (f" (${note}$)" if note else "") + (f": ${body}$" if body else ""))
     return "\n".join(lines)
 
 
@@ -89,6 +102,8 @@ def md_item(item, digits: int = 4) -> str:
         return md_escape(item)
     if kind == "Text" and hasattr(item, "text"):
         return md_escape(item.text)
+    if is_solve_step(item):
+        return md_solve_tree(item, digits)
     if kind == "Equation" or (hasattr(item, "lhs") and hasattr(item, "rhs")):
         return md_math(equation_tex(item, digits))
     if is_summary(item):
@@ -148,4 +163,4 @@ def render_markdown(w, digits: int = 4) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-__all__ = ["render_markdown", "md_escape", "md_step_tree", "md_table", "md_item"]
+__all__ = ["render_markdown", "md_escape", "md_step_tree", "md_table", "md_item", "md_solve_tree"]

@@ -8,7 +8,8 @@ writing to a file, a non-terminal, or under NO_COLOR prints plain text.
 from __future__ import annotations
 
 from .text import (
-    cell_text, check_lines, equation_lines, is_step, item_lines, step_parts, value_text, walk_steps,
+    cell_text, check_lines, equation_lines, is_solve_step, is_step, item_lines, solve_step_parts, step_parts,
+    value_text, walk_solve_steps, walk_steps,
 )
 
 RULE_STYLE = "bold cyan"
@@ -45,6 +46,28 @@ def rich_step_tree(node, digits: int = 4):
     return root
 
 
+def rich_solve_tree(node, digits: int = 4):
+    """A solving tree as a ``rich.tree.Tree``: the rule's label styled, then its working."""
+    from rich.text import Text
+    from rich.tree import Tree
+
+    trees: dict[int, Tree] = {}
+    root = None
+    for depth, n in walk_solve_steps(node):
+        label, math, note, body = solve_step_parts(n, digits)
+        text = Text()
+        text.append(label, style=RULE_STYLE)
+        text.append((f" {math}" if math else "") + (f" ({note})" if note else "") + (f": {body}" if body else ""))
+        formula = getattr(n, "formula", None)
+        if isinstance(formula, str) and formula:
+            text.append(f"   [{formula}]", style=FORMULA_STYLE)
+        if depth == 0:
+            root = trees[0] = Tree(text, guide_style="dim")
+        else:
+            trees[depth] = trees[depth - 1].add(text)
+    return root
+
+
 def rich_table(table, digits: int = 4):
     """A walkthrough Table as a ``rich.table.Table``."""
     from rich.table import Table
@@ -68,6 +91,8 @@ def _item(item, digits: int):
     kind = type(item).__name__
     if is_step(item):
         return rich_step_tree(item, digits)
+    if is_solve_step(item):
+        return rich_solve_tree(item, digits)
     if kind == "Table" or (hasattr(item, "headers") and hasattr(item, "rows")):
         return rich_table(item, digits)
     if kind == "Equation" or (hasattr(item, "lhs") and hasattr(item, "rhs")):
@@ -107,4 +132,4 @@ def render_rich(w, digits: int = 4):
     return Group(*parts)
 
 
-__all__ = ["render_rich", "rich_step_tree", "rich_table"]
+__all__ = ["render_rich", "rich_step_tree", "rich_table", "rich_solve_tree"]

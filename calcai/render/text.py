@@ -21,6 +21,8 @@ The text layout of a walkthrough (``render_text``)::
     f'(x) = 3x² + 4x
     sum rule: d/dx (x³ + 2x² + 5) = 3x² + 4x
       power rule: d/dx x³ = 3x²
+    factor out 3x: 3x² − 6x = 3x·(x − 2) = 0 ⇒ x = 0 or x = 2
+      zero-product rule: 3x = 0 or x − 2 = 0
 
     Answer: f'(x) = 3x² + 4x
     Check: pass
@@ -489,6 +491,8 @@ def value_text(value, digits: int = 4, approximate: bool = True, max_exact: int 
         return "[" + ", ".join(value_text(v, digits, approximate) for v in value) + "]"
     if is_step(value):
         return step_line(value, digits=digits)
+    if is_solve_step(value):
+        return solve_step_line(value, digits)
     if hasattr(value, "text") and type(value).__name__ == "Text":
         return value.text
     return math_text(value, digits)
@@ -724,6 +728,91 @@ def step_lines(node, digits: int = 4, indent: str = "  ") -> list[str]:
     return [indent * depth + step_line(n, p, digits) for depth, n, p in walk_steps(node)]
 
 
+# ---------------------------------------------------------------- equation-solving steps
+
+RELATION_OPS = {"=": "=", "≠": "≠", "<": "<", ">": ">", "≤": "≤", "≥": "≥"}
+
+
+def is_solve_step(obj) -> bool:
+    """An equation-solving step node (``calcai.equations.SolveStep``): has rule, label, shown,
+    solutions and substeps."""
+    return not isinstance(obj, type) and all(
+        hasattr(obj, a) for a in ("rule", "label", "shown", "solutions", "substeps"))
+
+
+def _bracketed(printer, expr) -> str:
+    """An expression next to ± or /: bracketed when it is a sum."""
+    text = printer._print(expr)
+    if isinstance(expr, sympy.Basic) and precedence(expr) < PRECEDENCE["Mul"] and not text.startswith("("):
+        text = f"({text})"
+    return text
+
+
+def plus_minus_text(piece, digits: int = 4) -> str:
+    """(c ± r)/d as '(3 ± √5)/2', '3 ± √5', '±√2', '±√5/2'."""
+    printer = MathTextPrinter({"digits": digits})
+    radius = _bracketed(printer, piece.radius)
+    if piece.center == 0:
+        body = f"±{radius}"
+        if piece.denominator != 1:
+            body += "/" + _bracketed(printer, piece.denominator)
+        return body
+    body = f"{printer._print(piece.center)} ± {radius}"
+    if piece.denominator == 1:
+        return body
+    return f"({body})/{_bracketed(printer, piece.denominator)}"
+
+
+def _term_text(term, digits: int) -> str:
+    if type(term).__name__ == "PlusMinus":
+        return plus_minus_text(term, digits)
+    return math_text(term, digits)
+
+
+def shown_text(piece, digits: int = 4) -> str:
+    """The working of a solving step on one line: relations ('x² − 2 = 0', 'y = λ = 5'),
+    joined pieces ('4x = 0 or x² − 2 = 0', 'x² = 2 ⇒ x = ±√2'), words as they are."""
+    if piece is None:
+        return ""
+    if isinstance(piece, str):
+        return piece
+    kind = type(piece).__name__
+    if kind == "Relation":
+        op = RELATION_OPS.get(piece.op, piece.op)
+        return f" {op} ".join(_term_text(t, digits) for t in piece.terms)
+    if kind == "Join":
+        return piece.sep.join(shown_text(p, digits) for p in piece.parts)
+    if isinstance(piece, (tuple, list)):
+        return ", ".join(shown_text(p, digits) for p in piece)
+    return _term_text(piece, digits)
+
+
+def solve_step_parts(node, digits: int = 4) -> tuple[str, str, str, str]:
+    """(label, mathematics after the label, note, working) of one solving step."""
+    return (str(node.label), shown_text(getattr(node, "label_math", None), digits),
+            shown_text(getattr(node, "note", None), digits), shown_text(node.shown, digits))
+
+
+def solve_step_line(node, digits: int = 4) -> str:
+    """One solving step: 'factor out 4x: 4x³ − 8x = 4x·(x² − 2) = 0',
+    'quadratic formula (a = 1, b = −3, c = 1, Δ = b² − 4ac = 5): …', 'case x = 0'."""
+    label, math, note, body = solve_step_parts(node, digits)
+    line = label + (f" {math}" if math else "") + (f" ({note})" if note else "")
+    return f"{line}: {body}" if body else line
+
+
+def walk_solve_steps(node, depth: int = 0):
+    """Yield (depth, node) for a solving tree, parents before children."""
+    yield depth, node
+    for child in getattr(node, "substeps", ()) or ():
+        yield from walk_solve_steps(child, depth + 1)
+
+
+def solve_step_lines(node, digits: int = 4, indent: str = "  ") -> list[str]:
+    """A solving tree as lines, each child indented two more spaces than its parent."""
+    return [indent * depth + solve_step_line(n, digits) for depth, n in walk_solve_steps(node)]
+
+
 # ---------------------------------------------------------------- tables
 
 TABLE_MAX_EXACT = 12     # in a table, 8/3 ≈ 2.667 but ≈ 1.785 for 17434098/9765625
@@ -759,6 +848,8 @@ def item_lines(item, digits: int = 4) -> list[str]:
         return [item]
     if kind == "Text" and hasattr(item, "text"):
         return [str(item.text)]
+    if is_solve_step(item):
+        return solve_step_lines(item, digits)
     if kind == "Equation" or (hasattr(item, "lhs") and hasattr(item, "rhs")):
         return equation_lines(item, digits)
     if is_summary(item):
@@ -832,4 +923,5 @@ __all__ = ["render_text", "math_text", "format_number", "value_text", "equation_
            "step_line", "step_lines", "step_parts", "walk_steps", "is_step", "is_integral_step",
            "rule_label", "derivative_operator", "table_lines", "check_lines", "item_lines",
            "matrix_lines", "symbol_text", "MathTextPrinter", "is_summary", "summary_head",
-           "summary_lines", "summary_cells", "summary_shape"]
+           "summary_lines", "summary_cells", "summary_shape", "is_solve_step", "shown_text",
+           "solve_step_line", "solve_step_lines", "solve_step_parts", "walk_solve_steps", "plus_minus_text"]
