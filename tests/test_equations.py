@@ -97,7 +97,7 @@ separate equations: 4x³ − 8x = 0 in x; 2y = 0 in y
       linear equation: 4x = 0 ⇒ x = 0
       square root: x² − 2 = 0 ⇒ x² = 2 ⇒ x = ±√2
   linear equation: 2y = 0 ⇒ y = 0
-The solutions of ∇f = 0: x = -√2 ≈ -1.414, y = 0; x = 0, y = 0; x = √2 ≈ 1.414, y = 0.
+The solutions of ∇f = 0: x = −√2 ≈ −1.414, y = 0; x = 0, y = 0; x = √2 ≈ 1.414, y = 0.
 """
 
 LAGRANGE_TEXT = """\
@@ -152,7 +152,7 @@ $\partial f/\partial y = 2 y$
       - **square root**: $x^{2} - 2 = 0 \Rightarrow x^{2} = 2 \Rightarrow x = \pm \sqrt{2}$
   - **linear equation**: $2 y = 0 \Rightarrow y = 0$
 
-The solutions of ∇f = 0: x = -√2 ≈ -1.414, y = 0; x = 0, y = 0; x = √2 ≈ 1.414, y = 0.
+The solutions of ∇f = 0: x = −√2 ≈ −1.414, y = 0; x = 0, y = 0; x = √2 ≈ 1.414, y = 0.
 """
 
 LAGRANGE_MARKDOWN = r"""## Lagrange condition ∇f = λ∇g, with the constraint
