@@ -291,6 +291,8 @@ MATH_TEXT_CASES = [
     (-x**2 + 2 * x, "−x² + 2x"),
     (-MU - x, "−μ − x"),
     (1 - x, "1 − x"),
+    (-sp.sin(x) + sp.cos(x), "cos(x) − sin(x)"),
+    (-t * (x + y - 10) + x * y, "xy − t·(x + y − 10)"),
     ((x**2 + 1) * sp.exp(x), "(x² + 1)·e^x"),
     (sp.exp(x) * sp.sin(x), "e^x·sin(x)"),
 ]

@@ -115,16 +115,17 @@ def _monomial_degree(term):
 
 def reader_order(terms: list) -> list:
     """The terms of a sum in the order a reader writes them: sympy's order (descending powers,
-    then by name), except that a sum of monomials whose first term is negative starts with the
-    first positive term of at least its degree: −μ + x reads x − μ and −b + wx reads wx − b,
-    while −x² + 2x stays."""
+    then by name), except that a sum whose first term is negative starts with a positive one:
+    −μ + x reads x − μ, −b + wx reads wx − b, −sin(x) + cos(x) reads cos(x) − sin(x). A
+    polynomial keeps its descending powers (−x² + 2x stays): among monomials only a positive
+    term of at least the first one's degree moves to the front."""
     if len(terms) < 2 or not terms[0].could_extract_minus_sign():
         return terms
     degrees = [_monomial_degree(t) for t in terms]
-    if None in degrees:
-        return terms
     for i, term in enumerate(terms):
-        if not term.could_extract_minus_sign() and degrees[i] >= degrees[0]:
+        if term.could_extract_minus_sign():
+            continue
+        if None in (degrees[0], degrees[i]) or degrees[i] >= degrees[0]:
             return [term] + terms[:i] + terms[i + 1:]
     return terms
 
