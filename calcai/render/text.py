@@ -576,6 +576,43 @@ def is_integral_step(node) -> bool:
     return any("Integral" in cls.__name__ for cls in type(node).__mro__)
 
 
+def is_step_work(node) -> bool:
+    """A line of working inside an integration step tree (``calcai.integrals.IntegralWork``):
+    equations, an optional label in words, and the steps shown under it."""
+    return type(node).__name__ == "IntegralWork" and hasattr(node, "equations")
+
+
+def is_differential(term) -> bool:
+    """``expr d(wrt)`` in a line of working (``calcai.integrals.Differential``)."""
+    return type(term).__name__ == "Differential" and hasattr(term, "wrt")
+
+
+def _term_text(term, digits: int) -> str:
+    """A term of a line of working: 'eˣ dx', '(x + 1) dx', 'dx', 'dv', or an expression."""
+    if is_differential(term):
+        var = math_text(term.wrt, digits)
+        if term.expr == 1:
+            return f"d{var}"
+        text = math_text(term.expr, digits)
+        for sign in ("", MINUS):
+            if text.startswith(sign + "1/"):                # 1/x dx is written dx/x
+                return f"{sign}d{var}/{text[len(sign) + 2:]}"
+        return f"({text}) d{var}" if getattr(term.expr, "is_Add", False) else f"{text} d{var}"
+    return math_text(term, digits)
+
+
+def work_text(node, digits: int = 4) -> str:
+    """The equations of a line of working: 'u = x, dv = eˣ dx'."""
+    return ", ".join(" = ".join(_term_text(t, digits) for t in eq) for eq in node.equations)
+
+
+# How integration rules are called in a walkthrough (the rest: 'power rule', 'exp rule', …).
+INTEGRAL_RULE_LABELS = {
+    "u": "substitution", "parts": "integration by parts", "cyclic_parts": "integration by parts, twice",
+    "partial_fractions": "partial fractions", "long_division": "long division",
+}
+
+
 def rule_label(rule) -> str:
     """'constant_multiple' -> 'constant multiple rule'; 'rewrite' stays; 'sympy' -> 'sympy (no named rule)'."""
     name = str(rule or "step").replace("_", " ").strip()
@@ -631,10 +668,14 @@ def _chain_note(node, digits: int) -> str:
 
 
 def step_parts(node, partial: bool = False, digits: int = 4) -> tuple[str, str, str]:
-    """(rule label, annotation, body) of one step line: body is 'd/dx x³ = 3x²'."""
+    """(rule label, annotation, body) of one step line: body is 'd/dx x³ = 3x²' (for a line
+    of working: its label, possibly '', and its equations)."""
+    if is_step_work(node):
+        return node.label, "", work_text(node, digits)
     printer = MathTextPrinter({"digits": digits})
     before = getattr(node, "before", None)
-    if is_integral_step(node):
+    integral = is_integral_step(node)
+    if integral:
         var = "".join(math_text(v, digits) for v in _wrt_tuple(node.wrt))
 
         def show(e):
@@ -652,7 +693,8 @@ def step_parts(node, partial: bool = False, digits: int = 4) -> tuple[str, str, 
         pieces.append(math_text(before, digits))
     if node.result is not None:
         pieces.append(math_text(node.result, digits))
-    return rule_label(node.rule), _chain_note(node, digits), " = ".join(pieces)
+    label = INTEGRAL_RULE_LABELS.get(node.rule) if integral else None
+    return label or rule_label(node.rule), _chain_note(node, digits), " = ".join(pieces)
 
 
 def step_line(node, partial: bool | None = None, digits: int = 4) -> str:
@@ -660,7 +702,7 @@ def step_line(node, partial: bool | None = None, digits: int = 4) -> str:
     if partial is None:
         partial = step_is_partial(node)
     label, note, body = step_parts(node, partial, digits)
-    return f"{label}{note}: {body}"
+    return f"{label}{note}: {body}" if label or note else body
 
 
 def _child_partial(parent, child, parent_partial: bool) -> bool:
@@ -787,7 +829,8 @@ def render_text(w, digits: int = 4) -> str:
 
 
 __all__ = ["render_text", "math_text", "format_number", "value_text", "equation_text", "equation_lines",
-           "step_line", "step_lines", "step_parts", "walk_steps", "is_step", "is_integral_step",
+           "step_line", "step_lines", "step_parts", "walk_steps", "is_step", "is_integral_step", "is_step_work",
+           "is_differential", "work_text", "INTEGRAL_RULE_LABELS",
            "rule_label", "derivative_operator", "table_lines", "check_lines", "item_lines",
            "matrix_lines", "symbol_text", "MathTextPrinter", "is_summary", "summary_head",
            "summary_lines", "summary_cells", "summary_shape"]
