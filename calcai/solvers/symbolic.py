@@ -17,7 +17,7 @@ ENGINE_MODULES = {
     "jacobian": ("calcai.multivariable",), "directional_derivative": ("calcai.multivariable",),
     "total_derivative": ("calcai.multivariable",),
     "critical_points": ("calcai.optimize",), "lagrange": ("calcai.optimize",),
-    "taylor": ("calcai.series",), "integral": ("calcai.integrals",),
+    "taylor": ("calcai.series",), "integral": ("calcai.integrals", "calcai.runner"),
 }
 
 
