@@ -15,6 +15,7 @@ Everything is over the real numbers:
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import math
 import re
@@ -145,6 +146,7 @@ def _convert(rule, integrand=None) -> IntegralStep:
 
 
 def _sympy_tree(expr, x) -> IntegralStep:
+    _searching()
     result = sp.integrate(expr, x)
     if result.has(sp.Integral):
         raise MathError(f"no closed-form antiderivative of {_text(expr)} was found")
@@ -167,6 +169,11 @@ def searched_tree(expr, x) -> IntegralStep:
 def _tree(expr, x, rules_of) -> IntegralStep:
     if isinstance(expr, sp.Piecewise):
         return _piecewise_tree(expr, x)
+    if _fast.get() and rules_of is integral_rules.steps:       # textbook rules only, or the budgeted route
+        rules = integral_rules.native_steps(expr, x)
+        if rules is None:
+            raise _Slow
+        return _convert(_prune(rules))
     rules = rules_of(expr, x)
     if not _usable(rules):
         return _sympy_tree(expr, x)
@@ -175,6 +182,7 @@ def _tree(expr, x, rules_of) -> IntegralStep:
 
 def _piecewise_tree(expr, x) -> IntegralStep:
     """∫ of a Piecewise: each piece by its own rules; sympy joins the pieces continuously."""
+    _searching()
     result = sp.integrate(expr, x)
     if result.has(sp.Integral):
         raise MathError(f"no closed-form antiderivative of {_text(expr)} was found")
@@ -415,6 +423,7 @@ def _tidy(F, f, x):
     other antiderivative is built in textbook form already (ln|x| − ln|x + 1| stays two logs)."""
     if F.has(sp.Piecewise) or not any(_awkward_log(L, x) for L in F.atoms(sp.log)) or sp.count_ops(F) > 40:
         return F
+    _searching()
     try:
         candidate = sp.simplify(sp.logcombine(F, force=True))
     except (TypeError, ValueError, NotImplementedError):
@@ -869,6 +878,7 @@ def _antiderivative(expr, integrand, x):
         raise MathError(f"no closed-form antiderivative of {_text(expr)} was found") from None
     if _check_antiderivative(tree.result, integrand, x) != "bad":
         return tree
+    _searching()
     for fallback in (searched_tree, _sympy_tree):
         if tree.rule == "sympy":
             break
@@ -932,13 +942,15 @@ def integrate(expr, x, bounds=None) -> Integral:
     return _numeric_integral(expr, integrand, x, a, b, why)
 
 
-def _exact(expr, x, bounds) -> Integral:
-    """The integral by its antiderivative: the rule tree, and F(b) − F(a) with bounds."""
+def _exact(expr, x, bounds, real_checked: bool = False) -> Integral:
+    """The integral by its antiderivative: the rule tree, and F(b) − F(a) with bounds (after
+    checking that the integrand is real on [a, b], unless ``real_checked``)."""
     integrand = _integrand_form(expr)
     rewritten = integrand if integrand != expr else None
     if bounds is not None:
         a, b = bounds
-        _require_real(expr, _real_branch(integrand, x), x, a, b)
+        if not real_checked:
+            _require_real(expr, _real_branch(integrand, x), x, a, b)
     tree = _antiderivative(expr, integrand, x)
     F = tree.result
     notes = _notes(tree, integrand)
@@ -958,6 +970,24 @@ def _exact(expr, x, bounds) -> Integral:
 
 SYMBOLIC_SHARE = 0.6        # of calcai.limits' timeout, for the exact route of a definite integral
 
+# Most definite integrals need no search at all: textbook rules (calcai.integral_rules, each
+# bounded by the integrand's size), F read off at the bounds, singular points and limits read
+# off (``_poles``, ``_limit_of_logs``). Those are worked out here, without the fork; a step that
+# may search for long (sympy's rule search or integrate, continuous_domain, limit, simplify)
+# calls ``_searching`` first, which in that fast attempt raises ``_Slow``: the whole exact route
+# then runs again in the forked process, under the budget.
+_fast = contextvars.ContextVar("calcai_integrals_fast", default=False)
+
+
+class _Slow(Exception):
+    """The fast attempt met a step that may search for long (see ``_searching``)."""
+
+
+def _searching() -> None:
+    """Called before a step that may search for long: in the fast attempt, stop it."""
+    if _fast.get():
+        raise _Slow
+
 
 def _can_fork() -> bool:
     import os
@@ -970,9 +1000,16 @@ def _closed_form(expr, x, bounds, seconds) -> tuple:
     """(the exact Integral, None), or (None, why there is none: a sentence) when the exact
     route finds no closed form or does not finish within ``seconds``; its other errors (the
     integral diverges, …) are raised."""
+    token = _fast.set(True)
+    try:
+        return _exact(expr, x, bounds, True), None
+    except _Slow:
+        pass
+    finally:
+        _fast.reset(token)
     if not _can_fork():
         try:
-            return _exact(expr, x, bounds), None
+            return _exact(expr, x, bounds, True), None
         except (MathError, NotImplementedError, RecursionError, MemoryError) as error:
             why = _why_not(error)
             if why is None:
@@ -982,7 +1019,7 @@ def _closed_form(expr, x, bounds, seconds) -> tuple:
 
     from .runner import run_batch
 
-    tasks = [(expr, x, bounds)]
+    tasks = [(expr, x, bounds, True)]
     with contextlib.closing(run_batch(_exact_task, tasks, timeout=seconds, memory_mb=_limits.current().memory_mb,
                                       jobs=1)) as outcomes:
         outcome = next(outcomes)
@@ -1023,6 +1060,11 @@ def _numeric_integral(expr, integrand, x, a, b, why) -> Integral:
     same rule on the whole stretches; the error estimate is the larger of mpmath's and their
     difference. MathError when they do not settle (a divergent or wildly oscillating integral)."""
     f_real = _real_branch(integrand, x)
+    others = sorted((integrand.free_symbols | a.free_symbols | b.free_symbols) - {x}, key=lambda s: s.name)
+    if others:
+        names = ", ".join(_text(s) for s in others)
+        raise MathError(f"no closed form found ({why}), and with {names} in it the integral has no "
+                        "numerical value either")
     poles = []
     polynomials = _poles(f_real, x)
     if polynomials is not None and a.is_number and b.is_number:
@@ -1272,6 +1314,7 @@ def _singular_points_sympy(expr, x, a, b, strict: bool = True) -> list:
     """``_singular_points`` by sympy's continuous_domain."""
     from sympy.calculus.util import continuous_domain
 
+    _searching()
     interval = sp.Interval(b, a) if _descending(a, b) else sp.Interval(a, b)
     try:
         missing = sp.Complement(interval, continuous_domain(expr, x, interval))
@@ -1306,6 +1349,7 @@ def _limit(antiderivative, x, bound, side="+"):
 
 
 def _limit_sympy(antiderivative, x, bound, side="+"):
+    _searching()
     try:
         if _infinite(bound):
             return sp.limit(antiderivative, x, bound)
@@ -1423,6 +1467,7 @@ def _verified(value: Integral, f_real, x, points) -> Integral:
         return value
     number, error = finer
     a, b = value.bounds
+    _searching()
     try:
         direct = _gather_logs(sp.integrate(f_real, (x, a, b)))
     except (TypeError, ValueError, NotImplementedError):

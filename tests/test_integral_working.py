@@ -557,3 +557,41 @@ def test_integrals_without_closed_form_agree_with_quadrature_at_40_digits(f, a, 
 def test_numbers_that_do_not_settle_are_not_given(f, a, b, why):
     with pytest.raises(MathError, match=why):
         integrals._numeric_integral(f, f, x, sp.sympify(a), sp.sympify(b), "no closed form")
+
+
+# ---------------------------------------------------------------- the fast attempt and the budgeted route
+
+@pytest.mark.parametrize("text", TEXTBOOK + MORE)
+def test_the_fast_attempt_agrees_with_the_full_route(text):
+    """Most definite integrals are worked out without the fork (textbook rules, values and limits
+    read off); whichever route a case takes, the walkthrough is the full route's, word for word."""
+    f = _integrand(text)
+    for bounds in [(sp.Rational(1, 5), sp.Rational(9, 10)), (sp.Rational(1, 2), sp.Integer(2))]:
+        try:
+            full = str(integrals._exact(f, x, bounds))
+        except MathError as error:
+            with pytest.raises(MathError) as raised:
+                integrals.integrate(f, x, bounds)
+            assert str(raised.value) == str(error)
+            continue
+        assert str(integrals.integrate(f, x, bounds)) == full
+
+
+@pytest.mark.parametrize("text, bounds", [
+    ("x^2/(x^3+1)", (0, 1)), ("x*e^x", (0, 1)), ("1/(x*(x+1))", (1, sp.oo)), ("e^x*sin(x)", (0, sp.pi)),
+    ("1/(x^2-4)", (-1, 1)), ("x*cos(x^2)", (0, 1)),
+])
+def test_textbook_definite_integrals_need_no_fork(text, bounds, monkeypatch):
+    def no_fork():
+        raise AssertionError("forked")
+    monkeypatch.setattr(integrals, "_can_fork", no_fork)
+    r = calcai.integrate(text, "x", bounds)
+    assert r.numeric is None and r.steps is not None
+
+
+def test_a_search_in_the_fast_attempt_moves_to_the_budgeted_route(monkeypatch):
+    forks = []
+    real = integrals._can_fork
+    monkeypatch.setattr(integrals, "_can_fork", lambda: forks.append(1) or real())
+    r = calcai.integrate("ln(x)", "x", (1, 2))          # its domain is read by continuous_domain: a search
+    assert forks == [1] and r.result == 2 * sp.log(2) - 1
