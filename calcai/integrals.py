@@ -592,8 +592,34 @@ def _explain_fractions(node):
         factored = sp.factor(d)
         if factored != d:
             lines.append(IntegralWork(((d, factored),), label="factor the denominator"))
+    lines += _cover_up(f, x)
     lines.append(IntegralWork(((f, node.expanded),), label="decompose"))
     return dataclasses.replace(node, expanded=None, substeps=tuple(lines) + node.substeps)
+
+
+_UNKNOWNS = "ABCDEGH"          # not F (the antiderivative) nor I
+
+
+def _cover_up(f, x) -> list:
+    """For p/q with q a product of distinct linear factors over ℚ (at most seven) and
+    deg p < deg q: f = A/q₁ + B/q₂ + …, each unknown found by the cover-up rule (multiply by
+    its factor qᵢ, then set x to the root of qᵢ): Aᵢ = p(rᵢ)/(c·∏ⱼ≠ᵢ qⱼ(rᵢ))."""
+    n, d = sp.fraction(sp.cancel(f))
+    pn, pd = integral_rules._rational_poly(n, x), integral_rules._rational_poly(d, x)
+    if pn is None or pd is None or pn.degree() >= pd.degree():
+        return []
+    c, factors = sp.factor_list(d, x)
+    if not 2 <= len(factors) <= len(_UNKNOWNS) or any(m != 1 or sp.degree(q, x) != 1 for q, m in factors):
+        return []
+    qs = [q for q, _ in factors]
+    roots = [sp.solve(q, x)[0] for q in qs]
+    unknowns = [sp.Symbol(name) for name in _UNKNOWNS[:len(qs)]]
+    values = [pn.eval(r) / (c * sp.Mul(*(q.subs(x, r) for q in qs if q is not qi)))
+              for qi, r in zip(qs, roots)]
+    template = sp.Add(*(A / q for A, q in zip(unknowns, qs)))
+    return [IntegralWork(((f, template),), label="write"),
+            IntegralWork(tuple((A, v) for A, v in zip(unknowns, values)),
+                         label="cover-up: multiply by each factor, then set x to its root")]
 
 
 def _explain_division(node):

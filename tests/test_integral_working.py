@@ -131,10 +131,22 @@ def check_fractions(node):
     lines = _work(node)
     f, var = node.expr, node.wrt
     decompose = lines[-1]
-    if len(lines) == 2:
+    if lines[0].label == "factor the denominator":
         ((d, factored),) = lines[0].equations
-        assert lines[0].label == "factor the denominator" and factored.is_Mul
-        assert sp.expand(d - factored) == 0 and sp.fraction(f)[1] == d
+        assert factored.is_Mul and sp.expand(d - factored) == 0 and sp.fraction(f)[1] == d
+    labels = [line.label for line in lines]
+    if "write" in labels:                       # the unknowns, found by the cover-up rule
+        write, cover = lines[labels.index("write")], lines[labels.index("write") + 1]
+        assert cover.label.startswith("cover-up")
+        ((lhs, template),) = write.equations
+        values = dict(cover.equations)
+        assert lhs == f and set(values) == template.free_symbols - {var}
+        assert sp.cancel(template.xreplace(values) - f) == 0
+        for term in template.args:              # A = (f·q) at the root of q
+            A, q = term.as_independent(var, as_Add=False)
+            q = 1 / q
+            root = sp.solve(q, var)[0]
+            assert values[A] == sp.cancel(f * q).subs(var, root)
     ((lhs, pieces),) = decompose.equations
     assert lhs == f and decompose.label == "decompose"
     assert sp.cancel(pieces - f) == 0                                      # the pieces recombine to f
@@ -298,6 +310,8 @@ Antiderivative
 --------------
 partial fractions: ∫ 1/(x² − 1) dx = ln(|x − 1|)/2 − ln(|x + 1|)/2
   factor the denominator: x² − 1 = (x − 1)·(x + 1)
+  write: 1/(x² − 1) = A/(x − 1) + B/(x + 1)
+  cover-up: multiply by each factor, then set x to its root: A = 1/2, B = −1/2
   decompose: 1/(x² − 1) = −1/(2(x + 1)) + 1/(2(x − 1))
   constant times rule: ∫ (−1/(2(x + 1))) dx = −ln(|x + 1|)/2
     reciprocal rule: ∫ 1/(x + 1) dx = ln(|x + 1|)
@@ -395,6 +409,8 @@ def test_golden_markdown(text):
 def test_markdown_of_partial_fractions_and_cyclic_parts():
     md = calcai.integrate("1/(x^2 - 1)").to_markdown()
     assert r"  - factor the denominator: $x^{2} - 1 = \left(x - 1\right) \left(x + 1\right)$" in md
+    assert r"  - write: $\frac{1}{x^{2} - 1} = \frac{A}{x - 1} + \frac{B}{x + 1}$" in md
+    assert r"  - cover-up: multiply by each factor, then set x to its root: $A = \frac{1}{2},\quad B = - \frac{1}{2}$" in md
     assert r"  - decompose: $\frac{1}{x^{2} - 1} = - \frac{1}{2 \left(x + 1\right)} + \frac{1}{2 \left(x - 1\right)}$" in md
     md = calcai.integrate("e^x*sin(x)").to_markdown()
     assert r"  - so: $I = - I + e^{x} \sin{\left(x \right)} - e^{x} \cos{\left(x \right)}$" in md
