@@ -1083,8 +1083,8 @@ def _why_not(error) -> str | None:
 def _numeric_integral(expr, integrand, x, a, b, why) -> Integral:
     """∫ₐᵇ f by quadrature, when there is no closed form: mpmath's tanh-sinh rule on 16 equal
     parts of each stretch between the poles read off f (``_poles``), cross-checked against the
-    same rule on the whole stretches; the error estimate is the larger of mpmath's and their
-    difference. MathError when they do not settle (a divergent or wildly oscillating integral)."""
+    same rule on the whole stretches; the error estimate is the largest of mpmath's, their
+    difference and the rounding to 15 significant digits. MathError when they do not settle (a divergent or wildly oscillating integral)."""
     f_real = _real_branch(integrand, x)
     others = sorted((integrand.free_symbols | a.free_symbols | b.free_symbols) - {x}, key=lambda s: s.name)
     if others:
@@ -1099,7 +1099,8 @@ def _numeric_integral(expr, integrand, x, a, b, why) -> Integral:
     points = [a, *poles, b]
     fine, coarse = _numeric(f_real, x, points, split=16), _numeric(f_real, x, points)
     if fine is not None and coarse is not None:
-        value, error = fine[0], max(fine[1], abs(fine[0] - coarse[0]))
+        value = fine[0]                     # the error of the number given: quadrature's, the two rules'
+        error = max(fine[1], abs(fine[0] - coarse[0]), 1e-15 * abs(value))    # difference, 15 digits
         if error <= 1e-8 * max(1.0, abs(value)):
             return Integral(expr, x, None, None, (a, b), None, None, sp.Float(value, 15),
                             rewritten=integrand if integrand != expr else None,

@@ -490,7 +490,7 @@ Numerical integration
 So the integral is computed numerically: mpmath's tanh-sinh quadrature at 20 significant digits on 16 \
 equal parts of [1, 2], checked against the same rule on the whole interval.
 ∫ = 2.050446235
-error estimate = 3.8e-27
+error estimate = 2.1e-15
 
 Answer: ∫[1, 2] x^x dx = 2.050446235"""
 
@@ -510,7 +510,7 @@ def test_the_number_and_its_error_estimate_are_in_json():
     data = solution_json(s)
     assert data["answer"] == pytest.approx(_quad(x ** x, 1, 2), rel=1e-14)
     items = {i.get("lhs"): i for i in data["steps"][1]["items"] if i["type"] == "equation"}
-    assert items["∫"]["rhs"] == data["answer"] and 0 <= items["error estimate"]["rhs"] < 1e-20
+    assert items["∫"]["rhs"] == data["answer"] and 0 < items["error estimate"]["rhs"] < 1e-14
 
 
 def test_the_exact_route_is_stopped_at_its_share_of_the_budget():
@@ -562,7 +562,7 @@ def test_integrals_without_closed_form_agree_with_quadrature_at_40_digits(f, a, 
     expected = _reference(f, a, b)
     if r.numeric is not None:                       # the error estimate bounds the actual error
         value, error = map(float, r.numeric)
-        assert error < 1e-9 and abs(value - expected) <= max(error, 1e-15 * abs(expected))
+        assert error < 1e-9 and abs(value - expected) <= error
     assert float(r.result) == pytest.approx(expected, rel=1e-9)
 
 
