@@ -1,5 +1,16 @@
-"""Integration with steps from sympy's own rule tree (``integral_steps``), and definite
-integrals by the fundamental theorem: ∫ₐᵇ f = F(b) − F(a).
+"""Integration with steps from a rule tree (textbook rules from calcai.integral_rules, sympy's
+``integral_steps`` for the rest), and definite integrals by the fundamental theorem:
+∫ₐᵇ f = F(b) − F(a).
+
+The tree is shown with its working (``explain``): u = g(x) and du = g'(x) dx for a
+substitution, u, dv, du, v and uv − ∫ v du for parts, the equation I = … + c·I solved for I for
+cyclic parts, the decomposition for partial fractions and long division, the identity behind a
+rewrite. F(b) and F(a) are shown term by term, limits as limits.
+
+A definite integral always ends in a number when the integrand is finite and integrable: when
+no closed form is found, or the exact route does not finish within its share of the time budget
+(``SYMBOLIC_SHARE`` of calcai.limits' timeout; the route runs in a forked process that is
+killed then), the value comes from quadrature with an error estimate (``_numeric_integral``).
 
 Everything is over the real numbers:
 
@@ -586,13 +597,16 @@ def _explain_cyclic(node):
 
 def _explain_fractions(node):
     x, f = node.wrt, node.expr
-    _, d = sp.fraction(f)
+    n, d = sp.fraction(f)
     lines = []
-    if d.has(x) and not d.is_Mul and not d.is_Pow:
-        factored = sp.factor(d)
-        if factored != d:
-            lines.append(IntegralWork(((d, factored),), label="factor the denominator"))
-    lines += _cover_up(f, x)
+    factored = None
+    if d.has(x) and integral_rules.is_polynomial(sp.expand(d), x):
+        factored = sp.factor_list(d, x)
+        c, factors = factored
+        product = sp.Mul(c, *(q ** m for q, m in factors))
+        if not d.is_Mul and not d.is_Pow and product != d:
+            lines.append(IntegralWork(((d, product),), label="factor the denominator"))
+    lines += _cover_up(f, n, d, x, factored)
     lines.append(IntegralWork(((f, node.expanded),), label="decompose"))
     return dataclasses.replace(node, expanded=None, substeps=tuple(lines) + node.substeps)
 
@@ -600,19 +614,20 @@ def _explain_fractions(node):
 _UNKNOWNS = "ABCDEGH"          # not F (the antiderivative) nor I
 
 
-def _cover_up(f, x) -> list:
-    """For p/q with q a product of distinct linear factors over ℚ (at most seven) and
-    deg p < deg q: f = A/q₁ + B/q₂ + …, each unknown found by the cover-up rule (multiply by
-    its factor qᵢ, then set x to the root of qᵢ): Aᵢ = p(rᵢ)/(c·∏ⱼ≠ᵢ qⱼ(rᵢ))."""
-    n, d = sp.fraction(sp.cancel(f))
-    pn, pd = integral_rules._rational_poly(n, x), integral_rules._rational_poly(d, x)
-    if pn is None or pd is None or pn.degree() >= pd.degree():
+def _cover_up(f, n, d, x, factored) -> list:
+    """For f = n/d with d = c·q₁·q₂·… distinct linear factors over ℚ (at most seven) and
+    deg n < deg d: f = A/q₁ + B/q₂ + …, each unknown found by the cover-up rule (multiply by
+    its factor qᵢ, then set x to the root rᵢ of qᵢ): Aᵢ = n(rᵢ)/(c·∏ⱼ≠ᵢ qⱼ(rᵢ)).
+    ``factored``: sympy's factor_list of d."""
+    if factored is None:
         return []
-    c, factors = sp.factor_list(d, x)
-    if not 2 <= len(factors) <= len(_UNKNOWNS) or any(m != 1 or sp.degree(q, x) != 1 for q, m in factors):
+    c, factors = factored
+    pn = integral_rules._rational_poly(n, x)
+    if pn is None or not 2 <= len(factors) <= len(_UNKNOWNS) or \
+            any(m != 1 or sp.degree(q, x) != 1 for q, m in factors) or pn.degree() >= len(factors):
         return []
     qs = [q for q, _ in factors]
-    roots = [sp.solve(q, x)[0] for q in qs]
+    roots = [-sp.Poly(q, x).nth(0) / sp.Poly(q, x).nth(1) for q in qs]
     unknowns = [sp.Symbol(name) for name in _UNKNOWNS[:len(qs)]]
     values = [pn.eval(r) / (c * sp.Mul(*(q.subs(x, r) for q in qs if q is not qi)))
               for qi, r in zip(qs, roots)]

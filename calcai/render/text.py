@@ -594,10 +594,12 @@ def _term_text(term, digits: int) -> str:
         if term.expr == 1:
             return f"d{var}"
         text = math_text(term.expr, digits)
+        if getattr(term.expr, "is_Add", False):
+            return f"({text}) d{var}"
         for sign in ("", MINUS):
             if text.startswith(sign + "1/"):                # 1/x dx is written dx/x
                 return f"{sign}d{var}/{text[len(sign) + 2:]}"
-        return f"({text}) d{var}" if getattr(term.expr, "is_Add", False) else f"{text} d{var}"
+        return f"{text} d{var}"
     return math_text(term, digits)
 
 

@@ -166,7 +166,8 @@ def solve_taylor(problem):
 
 @solver("integral")
 def solve_integral(problem):
-    """Antiderivative by sympy's rules; definite via F(b) − F(a)."""
+    """Antiderivative by textbook rules (sympy's search for the rest), with the working; definite
+    via F(b) − F(a), or by quadrature (a number with an error estimate) when there is no closed form."""
     from ..integrals import integrate
 
     f = problem.fields
