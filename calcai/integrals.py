@@ -812,7 +812,7 @@ class Integral(Walkthrough):
                 Text(f"So the integral is computed numerically: mpmath's tanh-sinh quadrature at 20 significant "
                      f"digits on 16 equal parts of {span}{at}, checked against the same rule on the whole "
                      "interval."),
-                Equation("∫", value, digits=10),
+                Equation(sp.Integral(self.expr, (x, a, b)), value, digits=10),
                 Equation("error estimate", error, digits=2))))
         elif self.direct:
             sections.append(Section("Definite integral", (

@@ -274,7 +274,8 @@ def _term_tex(term, digits: int) -> str:
         var = latex_math(term.wrt, digits)
         if term.expr == 1:
             return f"d{var}"
-        return rf"{operand_tex(term.expr, digits)} \, d{var}"
+        tex = latex_math(term.expr, digits)
+        return rf"\left({tex}\right) \, d{var}" if getattr(term.expr, "is_Add", False) else rf"{tex} \, d{var}"
     return latex_math(term, digits)
 
 
