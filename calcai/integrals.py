@@ -1074,6 +1074,8 @@ def _closed_form(expr, x, bounds, seconds) -> tuple:
         return None, f"the exact search stopped ({outcome.message})"
     why = _why_not(outcome.error)
     if why is None:
+        if outcome.traceback_text and not isinstance(outcome.error, MathError):
+            outcome.error.add_note("in the forked exact route:\n" + outcome.traceback_text.rstrip())
         raise outcome.error
     return None, why
 

@@ -671,3 +671,33 @@ def test_a_search_in_the_fast_attempt_moves_to_the_budgeted_route(monkeypatch):
     monkeypatch.setattr(integrals, "_can_fork", lambda: forks.append(1) or real())
     r = calcai.integrate("ln(x)", "x", (1, 2))          # its domain is read by continuous_domain: a search
     assert forks == [1] and r.result == 2 * sp.log(2) - 1
+
+
+def _exact_that(monkeypatch, error):
+    """An exact route that needs the fork (the fast attempt meets a search), then raises ``error``."""
+    def exact(expr, var, bounds, real_checked=False):
+        if integrals._fast.get():
+            raise integrals._Slow
+        raise error
+    monkeypatch.setattr(integrals, "_exact", exact)
+
+
+def test_a_verdict_of_the_forked_route_is_the_answer(monkeypatch):
+    _exact_that(monkeypatch, MathError("the integral of f from 0 to 1 diverges"))
+    with pytest.raises(MathError, match="^the integral of f from 0 to 1 diverges$"):
+        integrals.integrate(x, x, (sp.Integer(0), sp.Integer(1)))
+
+
+def test_a_bug_in_the_forked_route_is_not_hidden_behind_a_number(monkeypatch):
+    _exact_that(monkeypatch, ValueError("boom"))
+    with pytest.raises(ValueError, match="boom") as raised:
+        integrals.integrate(x, x, (sp.Integer(0), sp.Integer(1)))
+    assert any("in the forked exact route" in note and "ValueError: boom" in note
+               for note in raised.value.__notes__)
+
+
+def test_no_closed_form_from_the_forked_route_gives_the_number(monkeypatch):
+    _exact_that(monkeypatch, MathError("no closed-form antiderivative of x was found"))
+    r = integrals.integrate(x, x, (sp.Integer(0), sp.Integer(1)))
+    assert r.numeric is not None and r.result == pytest.approx(0.5, rel=1e-15)
+    assert r.why == "no closed-form antiderivative of x was found"
