@@ -100,6 +100,12 @@ def steps(f, x) -> Rule:
     return _Builder().rules(f, x)
 
 
+def native_steps(f, x):
+    """The rule tree of ∫ f dx by textbook rules alone, or None when some piece needs sympy's
+    search (each rule here is bounded by the integrand's size: the fast path, no search)."""
+    return _Builder().textbook(f, x, native=True)
+
+
 def size(rule) -> int:
     """The number of rules in a tree (the one with fewer steps is the better walkthrough)."""
     return 1 + sum(size(r) for r in sub_rules(rule))
@@ -541,4 +547,4 @@ class _Builder:
 
 
 __all__ = ["Rule", "PartialFractionsRule", "LongDivisionRule", "is_rule", "sub_rules", "is_polynomial", "steps",
-           "sympy_steps", "size"]
+           "native_steps", "sympy_steps", "size"]

@@ -1,5 +1,16 @@
-"""Integration with steps from sympy's own rule tree (``integral_steps``), and definite
-integrals by the fundamental theorem: ∫ₐᵇ f = F(b) − F(a).
+"""Integration with steps from a rule tree (textbook rules from calcai.integral_rules, sympy's
+``integral_steps`` for the rest), and definite integrals by the fundamental theorem:
+∫ₐᵇ f = F(b) − F(a).
+
+The tree is shown with its working (``explain``): u = g(x) and du = g'(x) dx for a
+substitution, u, dv, du, v and uv − ∫ v du for parts, the equation I = … + c·I solved for I for
+cyclic parts, the decomposition for partial fractions and long division, the identity behind a
+rewrite. F(b) and F(a) are shown term by term, limits as limits.
+
+A definite integral always ends in a number when the integrand is finite and integrable: when
+no closed form is found, or the exact route does not finish within its share of the time budget
+(``SYMBOLIC_SHARE`` of calcai.limits' timeout; the route runs in a forked process that is
+killed then), the value comes from quadrature with an error estimate (``_numeric_integral``).
 
 Everything is over the real numbers:
 
@@ -15,14 +26,16 @@ Everything is over the real numbers:
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
 from . import integral_rules
+from . import limits as _limits
 from .errors import MathError
 from .integral_rules import is_polynomial, is_rule, sub_rules
 from .solution import Equation, Section, Text, Walkthrough
@@ -30,7 +43,10 @@ from .solution import Equation, Section, Text, Walkthrough
 
 @dataclass(frozen=True)
 class IntegralStep:
-    """One rule of sympy's integration tree: ∫ expr d(wrt) = result."""
+    """One rule of sympy's integration tree: ∫ expr d(wrt) = result.
+
+    ``substeps`` are shown under it in order: the steps of its sub-integrals and, once the tree
+    is explained (``explain``), the lines of working (``IntegralWork``) that lead to them."""
 
     rule: str
     expr: sp.Expr
@@ -39,7 +55,27 @@ class IntegralStep:
     substeps: tuple = ()
     u: sp.Expr | None = None          # a substitution's new variable …
     inner: sp.Expr | None = None      # … and what it stands for (u = cos(x))
-    expanded: sp.Expr | None = None   # the integrand rewritten (its partial fractions)
+    expanded: sp.Expr | None = None   # the integrand rewritten (before the tree is explained)
+    detail: tuple = field(default=(), compare=False, repr=False)   # what ``explain`` needs
+
+
+@dataclass(frozen=True)
+class Differential:
+    """``expr d(wrt)`` in a line of working: 'eˣ dx', '2x dx', 'dx' (expr 1), 'dv'."""
+
+    expr: sp.Expr
+    wrt: sp.Symbol
+
+
+@dataclass(frozen=True)
+class IntegralWork:
+    """A line of working inside an integration step: one or more equations, each a chain of
+    terms joined by '=' (sympy objects or ``Differential``), an optional label in words, and
+    the steps that work out a sub-integral of the line (shown under it)."""
+
+    equations: tuple
+    label: str = ""
+    substeps: tuple = ()
 
 
 # ---------------------------------------------------------------- rule trees
@@ -105,15 +141,23 @@ def _convert(rule, integrand=None) -> IntegralStep:
     else:
         subs = tuple(_convert(r) for r in _sub_rules(rule))
     u = inner = expanded = None
+    detail = ()
     if kind == "URule":
         u, inner = rule.u_var, rule.u_func
     if kind in ("PartialFractionsRule", "LongDivisionRule"):
         expanded = rule.rewritten
+    if kind == "PartsRule" and len(subs) == 2:
+        detail = ("parts", rule.u, rule.dv)
+    elif kind == "CyclicPartsRule":
+        detail = ("cyclic", tuple((p.u, p.dv) for p in rule.parts_rules), rule.coefficient)
+    elif kind == "RewriteRule":
+        detail = ("rewrite", rule.rewritten)
     expr = rule.integrand if integrand is None else integrand
-    return IntegralStep(_rule_name(rule), expr, rule.variable, rule.eval(), subs, u, inner, expanded)
+    return IntegralStep(_rule_name(rule), expr, rule.variable, rule.eval(), subs, u, inner, expanded, detail)
 
 
 def _sympy_tree(expr, x) -> IntegralStep:
+    _searching()
     result = sp.integrate(expr, x)
     if result.has(sp.Integral):
         raise MathError(f"no closed-form antiderivative of {_text(expr)} was found")
@@ -136,6 +180,11 @@ def searched_tree(expr, x) -> IntegralStep:
 def _tree(expr, x, rules_of) -> IntegralStep:
     if isinstance(expr, sp.Piecewise):
         return _piecewise_tree(expr, x)
+    if _fast.get() and rules_of is integral_rules.steps:       # textbook rules only, or the budgeted route
+        rules = integral_rules.native_steps(expr, x)
+        if rules is None:
+            raise _Slow
+        return _convert(_prune(rules))
     rules = rules_of(expr, x)
     if not _usable(rules):
         return _sympy_tree(expr, x)
@@ -144,6 +193,7 @@ def _tree(expr, x, rules_of) -> IntegralStep:
 
 def _piecewise_tree(expr, x) -> IntegralStep:
     """∫ of a Piecewise: each piece by its own rules; sympy joins the pieces continuously."""
+    _searching()
     result = sp.integrate(expr, x)
     if result.has(sp.Integral):
         raise MathError(f"no closed-form antiderivative of {_text(expr)} was found")
@@ -384,6 +434,7 @@ def _tidy(F, f, x):
     other antiderivative is built in textbook form already (ln|x| − ln|x + 1| stays two logs)."""
     if F.has(sp.Piecewise) or not any(_awkward_log(L, x) for L in F.atoms(sp.log)) or sp.count_ops(F) > 40:
         return F
+    _searching()
     try:
         candidate = sp.simplify(sp.logcombine(F, force=True))
     except (TypeError, ValueError, NotImplementedError):
@@ -397,6 +448,265 @@ def _tidy(F, f, x):
     if len(difference) < 3 or any(abs(d - difference[0]) > 1e-9 for d in difference):
         return F                       # not F + a constant wherever both are defined
     return candidate if _check_antiderivative(candidate, f, x) == "ok" else F
+
+
+# ---------------------------------------------------------------- the working of each step
+#
+# A rule tree says which rule integrates each piece; a walkthrough a teacher would sign also
+# shows the working in between. ``explain`` adds it as IntegralWork lines among the substeps,
+# built from the (real, checked) results of the substeps, never simplified afterwards.
+
+_U, _V = sp.Symbol("u"), sp.Symbol("v")     # the letters of ∫ u dv = uv − ∫ v du
+_I = sp.Symbol("I")                         # the integral that cyclic parts brings back
+
+
+def _d(expr, x) -> Differential:
+    return Differential(expr, x)
+
+
+def explain(node):
+    """The tree with its lines of working (IntegralWork) among the substeps:
+
+    - substitution: u = g(x), du = g'(x) dx; ∫ f dx = ∫ h(u) du (its steps under it); and
+      back in x, H(u) = H(g(x));
+    - parts: u = …, dv = … dx; du = … dx, v = ∫ dv = … (its steps); ∫ u dv = uv − ∫ v du = …
+      (the remaining integral's steps);
+    - cyclic parts: I = ∫ f dx, each parts step as above, the equation I = … + c·I and I
+      solved from it;
+    - partial fractions and long division: the factored denominator or the division, and the
+      decomposition as an equation, before the steps of its terms;
+    - a rewrite: the identity used (sin²θ = (1 − cos 2θ)/2, sin² = 1 − cos², …) and the
+      integrand rewritten."""
+    return _explain(node, False)
+
+
+def _explain(node, in_parts: bool):
+    """``explain``; ``in_parts``: the node is worked out inside a parts step (where u and v
+    are taken)."""
+    if not isinstance(node, IntegralStep):
+        return node
+    if node.rule == "u" and node.u is not None and node.u.name in ("u", "v") and \
+            (in_parts or _has_parts(node.substeps)):
+        node = _renamed(node)            # u = sin(u) would be ambiguous: the substitution gets another letter
+    kind = node.detail[0] if node.detail else None
+    in_parts = in_parts or kind in ("parts", "cyclic")
+    node = dataclasses.replace(node, substeps=tuple(_explain(s, in_parts) for s in node.substeps))
+    if node.rule == "u" and node.u is not None and node.inner is not None and len(node.substeps) == 1:
+        node = _explain_substitution(node)
+    elif kind == "parts":
+        node = _explain_parts(node)
+    elif kind == "cyclic":
+        node = _explain_cyclic(node)
+    elif node.rule == "partial_fractions" and node.expanded is not None:
+        node = _explain_fractions(node)
+    elif node.rule == "long_division" and node.expanded is not None:
+        node = _explain_division(node)
+    elif kind == "rewrite":
+        node = _explain_rewrite(node)
+    return dataclasses.replace(node, detail=()) if node.detail else node
+
+
+def step_nodes(tree):
+    """The IntegralStep nodes of an (explained) tree, through its lines of working, parents first."""
+    return _steps((tree,))
+
+
+def _steps(nodes):
+    for n in nodes:
+        if isinstance(n, IntegralStep):
+            yield n
+        yield from _steps(n.substeps)
+
+
+def _has_parts(nodes) -> bool:
+    return any(n.rule in ("parts", "cyclic_parts") for n in _steps(nodes))
+
+
+def _renamed(node):
+    """A substitution with a letter other than u and v (t, or s, r, w when t is taken)."""
+    taken = {s.name for s in node.expr.free_symbols} | {"u", "v"}
+    name = next(n for n in ("t", "s", "r", "w", "z") if n not in taken)
+    new = sp.Dummy(name)
+    mapping = {node.u: new}
+    return dataclasses.replace(node, u=new, substeps=tuple(_replace_in(s, mapping) for s in node.substeps))
+
+
+def _replace_in(node, mapping):
+    """The unexplained tree with symbols replaced everywhere (expressions, results, details)."""
+    def swap(v):
+        if isinstance(v, sp.Basic):
+            return v.xreplace(mapping)
+        if isinstance(v, tuple):
+            return tuple(swap(w) for w in v)
+        return v
+
+    return dataclasses.replace(node, expr=swap(node.expr), wrt=swap(node.wrt), result=swap(node.result),
+                               u=swap(node.u), inner=swap(node.inner), expanded=swap(node.expanded),
+                               detail=swap(node.detail),
+                               substeps=tuple(_replace_in(s, mapping) for s in node.substeps))
+
+
+def _explain_substitution(node):
+    x, u, g = node.wrt, node.u, node.inner
+    (sub,) = node.substeps
+    lines = (IntegralWork(((u, g), (_d(1, u), _d(sp.diff(g, x), x)))),
+             IntegralWork(((sp.Integral(node.expr, x), sp.Integral(sub.expr, u)),), substeps=(sub,)),
+             IntegralWork(((sub.result, node.result),), label=f"back to {_text(x)}"))
+    return dataclasses.replace(node, substeps=lines)
+
+
+def _parts_lines(u, dv, v_step, x) -> tuple:
+    """u = …, dv = … dx; du = … dx, v = ∫ dv = … (with the steps of v)."""
+    return (IntegralWork(((_U, u), (_d(1, _V), _d(dv, x)))),
+            IntegralWork(((_d(1, _U), _d(sp.diff(u, x), x)), (_V, sp.Integral(dv, x), v_step.result)),
+                         substeps=(v_step,)))
+
+
+def _explain_parts(node):
+    _, u, dv = node.detail
+    x = node.wrt
+    v_step, second = node.substeps
+    v = v_step.result
+    lines = _parts_lines(u, dv, v_step, x) + (
+        IntegralWork(((sp.Integral(_U, _V), _U * _V - sp.Integral(_V, _U), u * v - sp.Integral(second.expr, x)),),
+                     substeps=(second,)),)
+    return dataclasses.replace(node, substeps=lines)
+
+
+def _explain_cyclic(node):
+    """I = ∫ f dx; parts n times gives I = S + c·I, so I = S/(1 − c)."""
+    _, pairs, coefficient = node.detail
+    x, f = node.wrt, node.expr
+    lines = [IntegralWork(((_I, sp.Integral(f, x)),), label="call the integral I")]
+    current, total, sign = f, sp.Integer(0), 1
+    for i, ((u, dv), v_step) in enumerate(zip(pairs, node.substeps)):
+        v = v_step.result
+        remaining = v * sp.diff(u, x)                     # ∫ v du, the next integral
+        chain = [_I if i == 0 else sp.Integral(current, x), _U * _V - sp.Integral(_V, _U),
+                 u * v - sp.Integral(remaining, x)]
+        if i == len(pairs) - 1:                           # the last one is the integral again
+            chain.append(u * v - sp.cancel(remaining / f) * _I)
+        lines += [*_parts_lines(u, dv, v_step, x), IntegralWork((tuple(chain),))]
+        total += sign * u * v
+        sign, current = -sign, remaining
+    lines.append(IntegralWork(((_I, total + coefficient * _I),), label="so"))
+    solved = sp.Mul(1 / (1 - coefficient), total, evaluate=False)
+    lines.append(IntegralWork((((1 - coefficient) * _I, total), (_I, solved, node.result)), label="solve for I"))
+    return dataclasses.replace(node, substeps=tuple(lines))
+
+
+def _explain_fractions(node):
+    x, f = node.wrt, node.expr
+    n, d = sp.fraction(f)
+    lines = []
+    factored = None
+    if d.has(x) and integral_rules.is_polynomial(sp.expand(d), x):
+        factored = sp.factor_list(d, x)
+        c, factors = factored
+        product = sp.Mul(c, *(q ** m for q, m in factors))
+        if not d.is_Mul and not d.is_Pow and product != d:
+            lines.append(IntegralWork(((d, product),), label="factor the denominator"))
+    lines += _cover_up(f, n, d, x, factored)
+    lines.append(IntegralWork(((f, node.expanded),), label="decompose"))
+    return dataclasses.replace(node, expanded=None, substeps=tuple(lines) + node.substeps)
+
+
+_UNKNOWNS = "ABCDEGH"          # not F (the antiderivative) nor I
+
+
+def _cover_up(f, n, d, x, factored) -> list:
+    """For f = n/d with d = c·q₁·q₂·… distinct linear factors over ℚ (at most seven) and
+    deg n < deg d: f = A/q₁ + B/q₂ + …, each unknown found by the cover-up rule (multiply by
+    its factor qᵢ, then set x to the root rᵢ of qᵢ): Aᵢ = n(rᵢ)/(c·∏ⱼ≠ᵢ qⱼ(rᵢ)).
+    ``factored``: sympy's factor_list of d."""
+    if factored is None:
+        return []
+    c, factors = factored
+    pn = integral_rules._rational_poly(n, x)
+    if pn is None or not 2 <= len(factors) <= len(_UNKNOWNS) or \
+            any(m != 1 or sp.degree(q, x) != 1 for q, m in factors) or pn.degree() >= len(factors):
+        return []
+    qs = [q for q, _ in factors]
+    roots = [-sp.Poly(q, x).nth(0) / sp.Poly(q, x).nth(1) for q in qs]
+    unknowns = [sp.Symbol(name) for name in _UNKNOWNS[:len(qs)]]
+    values = [pn.eval(r) / (c * sp.Mul(*(q.subs(x, r) for q in qs if q is not qi)))
+              for qi, r in zip(qs, roots)]
+    template = sp.Add(*(A / q for A, q in zip(unknowns, qs)))
+    return [IntegralWork(((f, template),), label="write"),
+            IntegralWork(tuple((A, v) for A, v in zip(unknowns, values)),
+                         label="cover-up: multiply by each factor, then set x to its root")]
+
+
+def _explain_division(node):
+    x, f = node.wrt, node.expr
+    n, d = sp.fraction(sp.together(f))
+    q, r = sp.div(sp.expand(n), sp.expand(d), x)
+    lines = (IntegralWork(((sp.expand(n), sp.Add(sp.Mul(q, d, evaluate=False), r, evaluate=False)),),
+                          label="divide"),
+             IntegralWork(((f, node.expanded),), label="so"))
+    return dataclasses.replace(node, expanded=None, substeps=lines + node.substeps)
+
+
+def _explain_rewrite(node):
+    _, rewritten = node.detail
+    x, f = node.wrt, node.expr
+    name, identities = _identity(f, rewritten, x)
+    if len(identities) == 1 and identities[0][0] == f:        # sin(x)² = (1 − cos(2x))/2 = 1/2 − cos(2x)/2
+        lines = (IntegralWork((identities[0] + (rewritten,),), label=name),)
+    elif identities:
+        lines = (IntegralWork(tuple(identities), label=name), IntegralWork(((f, rewritten),), label="so"))
+    else:
+        lines = (IntegralWork(((f, rewritten),), label=name),)
+    return dataclasses.replace(node, substeps=lines + node.substeps)
+
+
+def _half(e):
+    """e/2 written as (e)/2."""
+    return sp.Mul(sp.Rational(1, 2), e, evaluate=False)
+
+
+def _identity(f, rewritten, x) -> tuple:
+    """(words, equations) naming the identity behind a rewrite, the equations in the integrand's
+    own argument; no equations when the rewrite is itself the identity (tan = sin/cos) or is
+    algebra (expand, cancel)."""
+    families = ((sp.sin, sp.cos, -1), (sp.sinh, sp.cosh, 1))
+    for S, C, e in families:
+        powers = [(p.base, p.exp) for p in f.atoms(sp.Pow)
+                  if isinstance(p.base, (S, C)) and p.exp.is_Integer and p.exp >= 2]
+        if not powers:
+            continue
+        args = {b.args[0] for b, _ in powers}
+        if any(rewritten.has(C(2 * a)) for a in args):        # both even: the double angle
+            found = []
+            for a in sorted(args, key=sp.default_sort_key):
+                if any(b == S(a) and n % 2 == 0 for b, n in powers):
+                    found.append((S(a) ** 2, _half(1 - C(2 * a)) if e == -1 else _half(C(2 * a) - 1)))
+                if any(b == C(a) and n % 2 == 0 for b, n in powers):
+                    found.append((C(a) ** 2, _half(1 + C(2 * a)) if e == -1 else _half(C(2 * a) + 1)))
+            if found:
+                return "double-angle identity", found
+        found = []
+        for a in sorted(args, key=sp.default_sort_key):   # an odd power: sin² = 1 − cos², cosh² = 1 + sinh²
+            if any(b == S(a) and n % 2 == 1 for b, n in powers) and rewritten.has(e * (C(a) ** 2 - 1)):
+                found.append((S(a) ** 2, e * (C(a) ** 2 - 1)))
+            elif any(b == C(a) and n % 2 == 1 for b, n in powers) and rewritten.has(1 + e * S(a) ** 2):
+                found.append((C(a) ** 2, 1 + e * S(a) ** 2))
+        if found:
+            return "Pythagorean identity", found
+    if isinstance(f, sp.tan):
+        return "tan = sin/cos", []
+    if isinstance(f, sp.tanh):
+        return "tanh = sinh/cosh", []
+    if isinstance(f, sp.sec):
+        return "multiply by (sec + tan)/(sec + tan)", []
+    if f.is_rational_function(x) and rewritten.is_rational_function(x):
+        _, d = sp.fraction(sp.together(f))
+        if not d.has(x):
+            return "expand", []
+        if rewritten.is_polynomial(x) or sp.fraction(sp.together(rewritten))[1] != d:
+            return "cancel the common factor", []
+        return "split off the derivative of the denominator", []
+    return "rewrite", []
 
 
 # ---------------------------------------------------------------- the walkthrough
@@ -462,6 +772,11 @@ class Integral(Walkthrough):
     singular: tuple = ()          # the points of [a, b] where the integrand is undefined
     jumps: tuple = ()             # the points where only F is undefined
     direct: bool = False          # F jumps: the value is sympy's definite integral
+    upper_working: str | None = None   # F(b) term by term ('e − e'), or the limit taken
+    lower_working: str | None = None
+    numeric: tuple | None = None  # (value, error estimate): no closed form, by quadrature
+    why: str = ""                 # why there is no closed form (with ``numeric``)
+    poles: tuple = ()             # where quadrature split the interval (with ``numeric``)
 
     @property
     def title(self):
@@ -478,7 +793,10 @@ class Integral(Walkthrough):
         if self.rewritten is not None:
             items += [Text("Write the activation functions out in exp and pieces first:"),
                       Equation(self.expr, self.rewritten, approx=False)]
-        items += [self.steps, Equation("F", self.antiderivative), *self.notes]
+        if self.numeric is not None:
+            items.append(Text(f"No closed form found: {self.why}."))
+        else:
+            items += [self.steps, Equation("F", self.antiderivative), *self.notes]
         sections = [Section("Antiderivative", tuple(items))]
         if self.bounds is None:
             sections.append(Section("Note", (Text("Add any constant C: every F + C has the same derivative."),)))
@@ -486,7 +804,17 @@ class Integral(Walkthrough):
         a, b = self.bounds
         x = self.wrt
         span = _span(a, b)
-        if self.direct:
+        if self.numeric is not None:
+            value, error = self.numeric
+            at = "" if not self.poles else \
+                f", split at {', '.join(f'{math_text(x)} = {math_text(p)}' for p in self.poles)} where it is undefined"
+            sections.append(Section("Numerical integration", (
+                Text(f"So the integral is computed numerically: mpmath's tanh-sinh quadrature at 20 significant "
+                     f"digits on 16 equal parts of {span}{at}, checked against the same rule on the whole "
+                     "interval."),
+                Equation(sp.Integral(self.expr, (x, a, b)), value, digits=10),
+                Equation("error estimate", error, digits=2))))
+        elif self.direct:
             sections.append(Section("Definite integral", (
                 *self.real_roots,
                 Text(f"F is not continuous on {span}, so F(b) − F(a) would be wrong; sympy's definite "
@@ -507,6 +835,10 @@ class Integral(Walkthrough):
                                   "each side."))
             for p in self.pieces:
                 right, left = _label(x, p.right, p.right_side), _label(x, p.left, p.left_side)
+                for point, side, value in ((p.right, p.right_side, p.right_value), (p.left, p.left_side, p.left_value)):
+                    if side or _infinite(point):        # the limit taken, with F written out
+                        items.append(Equation(_label(x, point, side), value,
+                                              via=_limit_text(self.antiderivative, x, point, side)))
                 items.append(Equation(f"∫ from {math_text(p.left)} to {math_text(p.right)}", p.value,
                                       via=f"{right} − {left} = {_paren(p.right_value, False)} − "
                                           f"{_paren(p.left_value)}"))
@@ -523,8 +855,8 @@ class Integral(Walkthrough):
                 if _infinite(v):
                     items.append(Text(f"The {which} bound is {math_text(v)}, so F there means the limit of "
                                       f"F({math_text(x)}) as {math_text(x)} → {math_text(v)}."))
-            items += [Equation(_label(x, b), self.upper_value),
-                      Equation(_label(x, a), self.lower_value),
+            items += [Equation(_label(x, b), self.upper_value, via=self.upper_working),
+                      Equation(_label(x, a), self.lower_value, via=self.lower_working),
                       Equation("F(b) − F(a)", self.result,
                                via=f"{_paren(self.upper_value, False)} − {_paren(self.lower_value)}")]
             sections.append(Section("Fundamental theorem: F(b) − F(a)", tuple(items)))
@@ -533,7 +865,35 @@ class Integral(Walkthrough):
     @property
     def final(self):
         span = (self.wrt,) if self.bounds is None else (self.wrt, *self.bounds)
-        return (Equation(sp.Integral(self.expr, span), self.result),)
+        return (Equation(sp.Integral(self.expr, span), self.result, digits=10 if self.numeric else None),)
+
+
+def _limit_text(F, x, point, side) -> str:
+    """'lim_{x→∞} (−1/x)': the limit of F written out."""
+    from .render.text import math_text
+
+    text = math_text(F)
+    if F.is_Add or text.startswith(("−", "-")):
+        text = f"({text})"
+    arrow = math_text(point) + (side or "")
+    return f"lim_{{{math_text(x)}→{arrow}}} {text}"
+
+
+def _working_at(F, F_real, x, bound, value) -> str | None:
+    """F at a bound written out before it is added up: term by term ('e − e' for x·eˣ − eˣ
+    at 1), or the limit taken at ±∞; None when that says no more than the value."""
+    from .render.text import math_text
+
+    if _infinite(bound):
+        return _limit_text(F, x, bound, None)
+    terms = sp.Add.make_args(F_real)
+    if len(terms) < 2:
+        return None
+    values = [t.subs(x, bound) for t in terms]
+    if any(_complex(v) is None for v in values):
+        return None                     # a term has no value there: F at the bound is a limit
+    text = math_text(sp.Add(*values, evaluate=False))
+    return None if text == math_text(value) else text
 
 
 # ---------------------------------------------------------------- integrate
@@ -559,6 +919,7 @@ def _antiderivative(expr, integrand, x):
         raise MathError(f"no closed-form antiderivative of {_text(expr)} was found") from None
     if _check_antiderivative(tree.result, integrand, x) != "bad":
         return tree
+    _searching()
     for fallback in (searched_tree, _sympy_tree):
         if tree.rule == "sympy":
             break
@@ -574,10 +935,15 @@ def _antiderivative(expr, integrand, x):
 
 
 def _checked(tree, integrand, x):
-    """The tree with ln|u| for ln(u) and a tidier F where there is one."""
-    tree = _realify(tree)
+    """The tree with ln|u| for ln(u), its lines of working, and a tidier F where there is one
+    (shown as a last line: equal, or equal up to a constant)."""
+    tree = explain(_realify(tree))
     F = _tidy(tree.result, integrand, x)
-    return tree if F == tree.result else dataclasses.replace(tree, result=F)
+    if F == tree.result:
+        return tree
+    same = all(d is not None and abs(d) < 1e-9 for d in _values(F - tree.result, x, _SAMPLES[:4]))
+    line = IntegralWork(((tree.result, F),), label="simplify" if same else "a simpler antiderivative (the two differ by a constant)")
+    return dataclasses.replace(tree, result=F, substeps=tree.substeps + (line,))
 
 
 def _notes(tree, integrand) -> tuple:
@@ -602,26 +968,162 @@ def _notes(tree, integrand) -> tuple:
 
 
 def integrate(expr, x, bounds=None) -> Integral:
-    """Integrate step by step; with ``bounds=(a, b)`` the definite integral via F(b) − F(a)."""
+    """Integrate step by step; with ``bounds=(a, b)`` the definite integral via F(b) − F(a),
+    or, when no closed form is found within ``SYMBOLIC_SHARE`` of the time budget
+    (calcai.limits: ``timeout``), numerically with an error estimate."""
+    if bounds is None:
+        return _exact(expr, x, None)
+    a, b = bounds
+    integrand = _integrand_form(expr)
+    _require_real(expr, _real_branch(integrand, x), x, a, b)
+    seconds = SYMBOLIC_SHARE * _limits.current().timeout
+    value, why = _closed_form(expr, x, bounds, seconds)
+    if value is not None:
+        return value
+    return _numeric_integral(expr, integrand, x, a, b, why)
+
+
+def _exact(expr, x, bounds, real_checked: bool = False) -> Integral:
+    """The integral by its antiderivative: the rule tree, and F(b) − F(a) with bounds (after
+    checking that the integrand is real on [a, b], unless ``real_checked``)."""
     integrand = _integrand_form(expr)
     rewritten = integrand if integrand != expr else None
     if bounds is not None:
         a, b = bounds
-        _require_real(expr, _real_branch(integrand, x), x, a, b)
-    try:
-        tree = _antiderivative(expr, integrand, x)
-    except MathError as error:
-        if bounds is None or "closed-form" not in str(error):
-            raise
-        estimate = _numeric(_real_branch(integrand, x), x, [a, b], split=16)
-        if estimate is None or estimate[1] > 1e-6 * max(1.0, abs(estimate[0])):
-            raise
-        raise MathError(f"{error}; numerically the integral is ≈ {_decimal(estimate[0])}") from None
+        if not real_checked:
+            _require_real(expr, _real_branch(integrand, x), x, a, b)
+    tree = _antiderivative(expr, integrand, x)
     F = tree.result
     notes = _notes(tree, integrand)
     if bounds is None:
         return Integral(expr, x, tree, F, None, None, None, F, rewritten=rewritten, notes=notes)
     return _definite(expr, integrand, x, tree, a, b, rewritten, notes)
+
+
+# ---------------------------------------------------------------- the time budget
+#
+# sympy's integrate can search for minutes (heurisch, meijerg), in pure Python or inside
+# big-number arithmetic, with no hook to stop it. A definite integral has a number to fall
+# back on, so its exact route runs in a forked process (calcai.runner, one task) that is
+# killed with SIGKILL after its share of the problem's time budget; the quadrature then has
+# the rest. The fork costs a few milliseconds; where forking is unsafe (a process with other
+# threads) the exact route runs here, without the cut.
+
+SYMBOLIC_SHARE = 0.6        # of calcai.limits' timeout, for the exact route of a definite integral
+
+# Most definite integrals need no search at all: textbook rules (calcai.integral_rules, each
+# bounded by the integrand's size), F read off at the bounds, singular points and limits read
+# off (``_poles``, ``_limit_of_logs``). Those are worked out here, without the fork; a step that
+# may search for long (sympy's rule search or integrate, continuous_domain, limit, simplify)
+# calls ``_searching`` first, which in that fast attempt raises ``_Slow``: the whole exact route
+# then runs again in the forked process, under the budget.
+_fast = contextvars.ContextVar("calcai_integrals_fast", default=False)
+
+
+class _Slow(Exception):
+    """The fast attempt met a step that may search for long (see ``_searching``)."""
+
+
+def _searching() -> None:
+    """Called before a step that may search for long: in the fast attempt, stop it."""
+    if _fast.get():
+        raise _Slow
+
+
+def _can_fork() -> bool:
+    import os
+    import threading
+
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _closed_form(expr, x, bounds, seconds) -> tuple:
+    """(the exact Integral, None), or (None, why there is none: a sentence) when the exact
+    route finds no closed form or does not finish within ``seconds``; its other errors (the
+    integral diverges, …) are raised."""
+    token = _fast.set(True)
+    try:
+        return _exact(expr, x, bounds, True), None
+    except _Slow:
+        pass
+    finally:
+        _fast.reset(token)
+    if not _can_fork():
+        try:
+            return _exact(expr, x, bounds, True), None
+        except (MathError, NotImplementedError, RecursionError, MemoryError) as error:
+            why = _why_not(error)
+            if why is None:
+                raise
+            return None, why
+    import contextlib
+
+    from .runner import run_batch
+
+    tasks = [(expr, x, bounds, True)]
+    with contextlib.closing(run_batch(_exact_task, tasks, timeout=seconds, memory_mb=_limits.current().memory_mb,
+                                      jobs=1)) as outcomes:
+        outcome = next(outcomes)
+    if outcome.ok:
+        return outcome.value, None
+    if outcome.status == "timeout":
+        return None, f"the exact search did not finish within {seconds:g} s, its share of the time budget"
+    if outcome.status == "memory":
+        return None, "the exact search ran out of memory"
+    if outcome.status == "crashed":
+        return None, f"the exact search stopped ({outcome.message})"
+    why = _why_not(outcome.error)
+    if why is None:
+        if outcome.traceback_text and not isinstance(outcome.error, MathError):
+            outcome.error.add_note("in the forked exact route:\n" + outcome.traceback_text.rstrip())
+        raise outcome.error
+    return None, why
+
+
+def _exact_task(task) -> Integral:
+    return _exact(*task)
+
+
+def _why_not(error) -> str | None:
+    """Why an error of the exact route leaves the number to quadrature (None: it does not)."""
+    if isinstance(error, MathError):
+        return str(error) if "closed-form" in str(error) else None
+    if isinstance(error, NotImplementedError):
+        return "sympy cannot do this in closed form"
+    if isinstance(error, RecursionError):
+        return "the expression is too deeply nested for the exact search"
+    if isinstance(error, MemoryError):
+        return "the exact search ran out of memory"
+    return None
+
+
+def _numeric_integral(expr, integrand, x, a, b, why) -> Integral:
+    """∫ₐᵇ f by quadrature, when there is no closed form: mpmath's tanh-sinh rule on 16 equal
+    parts of each stretch between the poles read off f (``_poles``), cross-checked against the
+    same rule on the whole stretches; the error estimate is the largest of mpmath's, their
+    difference and the rounding to 15 significant digits. MathError when they do not settle (a divergent or wildly oscillating integral)."""
+    f_real = _real_branch(integrand, x)
+    others = sorted((integrand.free_symbols | a.free_symbols | b.free_symbols) - {x}, key=lambda s: s.name)
+    if others:
+        names = ", ".join(_text(s) for s in others)
+        raise MathError(f"no closed form found ({why}), and with {names} in it the integral has no "
+                        "numerical value either")
+    poles = []
+    polynomials = _poles(f_real, x)
+    if polynomials is not None and a.is_number and b.is_number:
+        poles = [p for p in _singular_points(f_real, x, a, b) if p not in (a, b)]
+        poles.sort(key=float, reverse=_descending(a, b))
+    points = [a, *poles, b]
+    fine, coarse = _numeric(f_real, x, points, split=16), _numeric(f_real, x, points)
+    if fine is not None and coarse is not None:
+        value = fine[0]                     # the error of the number given: quadrature's, the two rules'
+        error = max(fine[1], abs(fine[0] - coarse[0]), 1e-15 * abs(value))    # difference, 15 digits
+        if error <= 1e-8 * max(1.0, abs(value)):
+            return Integral(expr, x, None, None, (a, b), None, None, sp.Float(value, 15),
+                            rewritten=integrand if integrand != expr else None,
+                            numeric=(sp.Float(value, 15), sp.Float(error, 2)), why=why, poles=tuple(poles))
+    raise MathError(f"{why}; numerical integration does not settle on a value either, so the integral of "
+                    f"{_text(expr)} from {_plain(a)} to {_plain(b)} may diverge")
 
 
 def _definite(expr, integrand, x, tree, a, b, rewritten, notes) -> Integral:
@@ -637,7 +1139,9 @@ def _definite(expr, integrand, x, tree, a, b, rewritten, notes) -> Integral:
         upper, lower = _value_at(F_real, x, b), _value_at(F_real, x, a)
         result = _gather_logs(upper - lower)
         _require_finite(expr, a, b, result, upper, lower)
-        value = Integral(expr, x, tree, F, (a, b), upper, lower, result, **common)
+        value = Integral(expr, x, tree, F, (a, b), upper, lower, result, **common,
+                         upper_working=_working_at(F, F_real, x, b, upper),
+                         lower_working=_working_at(F, F_real, x, a, lower))
     else:
         ends = [a, *breaks, b]
         inward, outward = ("⁻", "⁺") if descending else ("⁺", "⁻")   # approaching from inside a piece
@@ -854,6 +1358,7 @@ def _singular_points_sympy(expr, x, a, b, strict: bool = True) -> list:
     """``_singular_points`` by sympy's continuous_domain."""
     from sympy.calculus.util import continuous_domain
 
+    _searching()
     interval = sp.Interval(b, a) if _descending(a, b) else sp.Interval(a, b)
     try:
         missing = sp.Complement(interval, continuous_domain(expr, x, interval))
@@ -888,6 +1393,7 @@ def _limit(antiderivative, x, bound, side="+"):
 
 
 def _limit_sympy(antiderivative, x, bound, side="+"):
+    _searching()
     try:
         if _infinite(bound):
             return sp.limit(antiderivative, x, bound)
@@ -1005,6 +1511,7 @@ def _verified(value: Integral, f_real, x, points) -> Integral:
         return value
     number, error = finer
     a, b = value.bounds
+    _searching()
     try:
         direct = _gather_logs(sp.integrate(f_real, (x, a, b)))
     except (TypeError, ValueError, NotImplementedError):

@@ -441,6 +441,9 @@ def _in_grammar(tree) -> bool:
     for p in tree.atoms(sp.Pow):
         if p.exp.is_Integer and abs(p.exp) > 1000:
             return False
+    for f in tree.atoms(sp.exp, sp.sinh, sp.cosh):     # e^(e^8) has 1294 digits: past max_power_digits
+        if f.args[0].is_number and abs(sp.re(f.args[0]).evalf(15)) * 0.4343 > 900:
+            return False
     return all(len(str(max(abs(r.p), r.q))) <= 100 for r in tree.atoms(sp.Rational))
 
 

@@ -23,7 +23,10 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from ..numbers import EVALF_MAXN, approx, is_numeric
-from .text import equation_text, is_solve_step, is_step, is_summary, shown_text, solve_step_line, summary_head
+from .text import (
+    equation_text, is_differential, is_solve_step, is_step, is_step_work, is_summary, shown_text, solve_step_line,
+    summary_head, work_text,
+)
 
 # ---------------------------------------------------------------- expressions
 
@@ -150,7 +153,7 @@ def step_json(node) -> dict:
         "expr": to_jsonable(node.expr),
         "wrt": [to_jsonable(v) for v in wrt] if isinstance(wrt, (tuple, list)) else to_jsonable(wrt),
         "result": to_jsonable(node.result),
-        "substeps": [step_json(s) for s in (node.substeps or ())],
+        "substeps": [_child_json(s) for s in (node.substeps or ())],
     }
     for extra in ("formula", "u", "inner", "expanded", "before"):
         value = getattr(node, extra, None)
@@ -173,6 +176,25 @@ def solve_step_json(node) -> dict:
         "solutions": [{_key(k): to_jsonable(v) for k, v in s.items()} for s in node.solutions],
         "substeps": [solve_step_json(s) for s in node.substeps],
     }
+
+
+def _child_json(node) -> dict:
+    """A node under a step: a step, or a line of working (``work_json``)."""
+    return work_json(node) if is_step_work(node) else step_json(node)
+
+
+def work_json(node) -> dict:
+    """A line of working inside an integration step: ``{"work", "label", "equations",
+    "substeps"}``; ``work`` is the line as text, each equation a list of terms, a term an
+    expression or ``{"differential": expr, "wrt": var}``."""
+    def term(t):
+        if is_differential(t):
+            return {"differential": to_jsonable(t.expr), "wrt": to_jsonable(t.wrt)}
+        return to_jsonable(t)
+
+    return {"work": work_text(node), "label": node.label,
+            "equations": [[term(t) for t in eq] for eq in node.equations],
+            "substeps": [_child_json(s) for s in (node.substeps or ())]}
 
 
 def _finite_floats(value) -> bool:
@@ -279,5 +301,5 @@ def solution_json(solution) -> dict:
     }
 
 
-__all__ = ["to_jsonable", "expr_text", "solution_json", "walkthrough_json", "step_json", "solve_step_json",
+__all__ = ["to_jsonable", "expr_text", "solution_json", "walkthrough_json", "step_json", "solve_step_json", "work_json",
            "item_json", "check_json", "ExprTextPrinter"]

@@ -39,8 +39,8 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 
 from ..numbers import INFINITY, MAX_EXACT_CHARS, UNDEFINED, approx, is_numeric, number_parts
 from .text import (
-    GREEK, TABLE_MAX_EXACT, is_integral_step, is_solve_step, is_step, is_summary, math_text, reader_order,
-    rule_label, walk_solve_steps, walk_steps,
+    GREEK, INTEGRAL_RULE_LABELS, TABLE_MAX_EXACT, is_differential, is_integral_step, is_solve_step, is_step,
+    is_step_work, is_summary, math_text, reader_order, rule_label, walk_solve_steps, walk_steps,
 )
 
 # ---------------------------------------------------------------- math
@@ -287,9 +287,29 @@ def operand_tex(expr, digits: int = 4) -> str:
     return tex
 
 
+def _term_tex(term, digits: int) -> str:
+    """A term of a line of working: 'e^{x} \\, dx', '\\left(x + 1\\right) \\, dx', 'dx', or an expression."""
+    if is_differential(term):
+        var = latex_math(term.wrt, digits)
+        if term.expr == 1:
+            return f"d{var}"
+        tex = latex_math(term.expr, digits)
+        return rf"\left({tex}\right) \, d{var}" if getattr(term.expr, "is_Add", False) else rf"{tex} \, d{var}"
+    return latex_math(term, digits)
+
+
+def work_tex(node, digits: int = 4) -> str:
+    """The equations of a line of working in LaTeX, separated by commas."""
+    return r",\quad ".join(" = ".join(_term_tex(t, digits) for t in eq) for eq in node.equations)
+
+
 def step_tex(node, partial: bool = False, digits: int = 4) -> tuple[str, str, str]:
-    """(rule label, chain note in LaTeX or '', body in LaTeX) of one step."""
-    if is_integral_step(node):
+    """(rule label, chain note in LaTeX or '', body in LaTeX) of one step (a line of working:
+    its label, possibly '', '' and its equations)."""
+    if is_step_work(node):
+        return node.label, "", work_tex(node, digits)
+    integral = is_integral_step(node)
+    if integral:
         var = " ".join(latex_math(v, digits) for v in _wrt_list(node.wrt))
 
         def show(e):
@@ -313,7 +333,8 @@ def step_tex(node, partial: bool = False, digits: int = 4) -> tuple[str, str, st
     if inner is not None:
         u = getattr(node, "u", None)
         note = f"{'u' if u is None else latex_math(u, digits)} = {latex_math(inner, digits)}"
-    return rule_label(node.rule), note, " = ".join(pieces)
+    label = INTEGRAL_RULE_LABELS.get(node.rule) if integral else None
+    return label or rule_label(node.rule), note, " = ".join(pieces)
 
 
 def latex_step_tree(node, digits: int = 4) -> str:
@@ -329,6 +350,10 @@ def latex_step_tree(node, digits: int = 4) -> str:
             depth_open -= 1
         label, note, body = step_tex(n, partial, digits)
         note_tex = f" (${note}$)" if note else ""
+        if is_step_work(n):                 # a line of working: its label in plain words
+            head = f"{escape_text(label)}: " if label else ""
+            lines.append("  " * (depth + 1) + rf"\item {head}${body}$")
+            continue
         lines.append("  " * (depth + 1) + rf"\item \textbf{{{escape_text(label)}}}{note_tex}: ${body}$")
     while depth_open > 0:
         lines.append("  " * depth_open + r"\end{itemize}")
@@ -364,7 +389,8 @@ def plus_minus_tex(piece, digits: int = 4) -> str:
     return rf"\frac{{{body}}}{{{latex_math(piece.denominator, digits)}}}"
 
 
-def _term_tex(term, digits: int) -> str:
+def _solve_term_tex(term, digits: int) -> str:
+    """A term of a solving step's working in LaTeX: ±-pieces or an expression."""
     if type(term).__name__ == "PlusMinus":
         return plus_minus_tex(term, digits)
     return latex_math(term, digits)
@@ -379,13 +405,13 @@ def shown_tex(piece, digits: int = 4) -> str:
     kind = type(piece).__name__
     if kind == "Relation":
         op = RELATIONS_TEX.get(piece.op, piece.op)
-        return f" {op} ".join(_term_tex(t, digits) for t in piece.terms)
+        return f" {op} ".join(_solve_term_tex(t, digits) for t in piece.terms)
     if kind == "Join":
         sep = SEPARATORS_TEX.get(piece.sep, rf"\text{{{escape_text(piece.sep)}}}")
         return sep.join(shown_tex(p, digits) for p in piece.parts)
     if isinstance(piece, (tuple, list)):
         return ", ".join(shown_tex(p, digits) for p in piece)
-    return _term_tex(piece, digits)
+    return _solve_term_tex(piece, digits)
 
 
 def solve_step_tex(node, digits: int = 4) -> tuple[str, str, str, str]:
@@ -565,4 +591,4 @@ def render_latex(w, digits: int = 4) -> str:
 __all__ = ["render_latex", "latex_math", "latex_number", "latex_value", "tex_label", "escape_text",
            "step_tex", "derivative_tex", "latex_step_tree", "latex_table", "equation_tex",
            "decimal_tex", "TexPrinter", "summary_tex", "shown_tex", "solve_step_tex", "latex_solve_tree",
-           "plus_minus_tex"]
+           "plus_minus_tex", "work_tex"]

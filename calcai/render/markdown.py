@@ -28,7 +28,7 @@ Layout::
 from __future__ import annotations
 
 from .latex import equation_tex, latex_value, solve_step_tex, step_tex, summary_tex
-from .text import cell_text, is_solve_step, is_step, is_summary, walk_solve_steps, walk_steps
+from .text import cell_text, is_solve_step, is_step, is_step_work, is_summary, walk_solve_steps, walk_steps
 
 _MD_SPECIALS = "\\`*_"
 
@@ -57,6 +57,10 @@ def md_step_tree(node, digits: int = 4) -> str:
     for depth, n, partial in walk_steps(node):
         label, note, body = step_tex(n, partial, digits)
         note_md = f" (${note}$)" if note else ""
+        if is_step_work(n):                 # a line of working: its label in plain words
+            head = f"{md_escape(label)}: " if label else ""
+            lines.append("  " * depth + f"- {head}${body}$")
+            continue
         lines.append("  " * depth + f"- **{md_escape(label)}**{note_md}: ${body}$")
     return "\n".join(lines)
 

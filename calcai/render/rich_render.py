@@ -8,8 +8,8 @@ writing to a file, a non-terminal, or under NO_COLOR prints plain text.
 from __future__ import annotations
 
 from .text import (
-    cell_text, check_lines, equation_lines, is_solve_step, is_step, item_lines, solve_step_parts, step_parts,
-    value_text, walk_solve_steps, walk_steps,
+    cell_text, check_lines, equation_lines, is_solve_step, is_step, is_step_work, item_lines, solve_step_parts,
+    step_parts, value_text, walk_solve_steps, walk_steps,
 )
 
 RULE_STYLE = "bold cyan"
@@ -23,6 +23,8 @@ def _step_label(node, partial: bool, digits: int):
 
     label, note, body = step_parts(node, partial, digits)
     text = Text()
+    if is_step_work(node):                  # a line of working: its label in plain words
+        return Text(f"{label}: {body}" if label else body)
     text.append(label, style=RULE_STYLE)
     text.append(f"{note}: {body}")
     formula = getattr(node, "formula", None)

@@ -115,8 +115,9 @@ def _monomial_degree(term):
 
 def reader_order(terms: list) -> list:
     """The terms of a sum in the order a reader writes them: sympy's order (descending powers,
-    then by name), except that a sum whose first term is negative starts with a positive one:
-    −μ + x reads x − μ, −b + wx reads wx − b, −sin(x) + cos(x) reads cos(x) − sin(x). A
+    then by name), except that a sum whose first term is negative starts with a positive one, the
+    negative terms before it moving to the end: −μ + x reads x − μ, −b + wx reads wx − b,
+    −I + eˣ·sin(x) − eˣ·cos(x) reads eˣ·sin(x) − eˣ·cos(x) − I. A
     polynomial keeps its descending powers (−x² + 2x stays): among monomials only a positive
     term of at least the first one's degree moves to the front."""
     if len(terms) < 2 or not terms[0].could_extract_minus_sign():
@@ -126,7 +127,7 @@ def reader_order(terms: list) -> list:
         if term.could_extract_minus_sign():
             continue
         if None in (degrees[0], degrees[i]) or degrees[i] >= degrees[0]:
-            return [term] + terms[:i] + terms[i + 1:]
+            return terms[i:] + terms[:i]
     return terms
 
 
@@ -623,6 +624,45 @@ def is_integral_step(node) -> bool:
     return any("Integral" in cls.__name__ for cls in type(node).__mro__)
 
 
+def is_step_work(node) -> bool:
+    """A line of working inside an integration step tree (``calcai.integrals.IntegralWork``):
+    equations, an optional label in words, and the steps shown under it."""
+    return type(node).__name__ == "IntegralWork" and hasattr(node, "equations")
+
+
+def is_differential(term) -> bool:
+    """``expr d(wrt)`` in a line of working (``calcai.integrals.Differential``)."""
+    return type(term).__name__ == "Differential" and hasattr(term, "wrt")
+
+
+def _term_text(term, digits: int) -> str:
+    """A term of a line of working: 'eˣ dx', '(x + 1) dx', 'dx', 'dv', or an expression."""
+    if is_differential(term):
+        var = math_text(term.wrt, digits)
+        if term.expr == 1:
+            return f"d{var}"
+        text = math_text(term.expr, digits)
+        if getattr(term.expr, "is_Add", False):
+            return f"({text}) d{var}"
+        for sign in ("", MINUS):
+            if text.startswith(sign + "1/"):                # 1/x dx is written dx/x
+                return f"{sign}d{var}/{text[len(sign) + 2:]}"
+        return f"{text} d{var}"
+    return math_text(term, digits)
+
+
+def work_text(node, digits: int = 4) -> str:
+    """The equations of a line of working: 'u = x, dv = eˣ dx'."""
+    return ", ".join(" = ".join(_term_text(t, digits) for t in eq) for eq in node.equations)
+
+
+# How integration rules are called in a walkthrough (the rest: 'power rule', 'exp rule', …).
+INTEGRAL_RULE_LABELS = {
+    "u": "substitution", "parts": "integration by parts", "cyclic_parts": "integration by parts, twice",
+    "partial_fractions": "partial fractions", "long_division": "long division",
+}
+
+
 def rule_label(rule) -> str:
     """'constant_multiple' -> 'constant multiple rule'; 'rewrite' stays; 'sympy' -> 'sympy (no named rule)'."""
     name = str(rule or "step").replace("_", " ").strip()
@@ -678,10 +718,14 @@ def _chain_note(node, digits: int) -> str:
 
 
 def step_parts(node, partial: bool = False, digits: int = 4) -> tuple[str, str, str]:
-    """(rule label, annotation, body) of one step line: body is 'd/dx x³ = 3x²'."""
+    """(rule label, annotation, body) of one step line: body is 'd/dx x³ = 3x²' (for a line
+    of working: its label, possibly '', and its equations)."""
+    if is_step_work(node):
+        return node.label, "", work_text(node, digits)
     printer = MathTextPrinter({"digits": digits})
     before = getattr(node, "before", None)
-    if is_integral_step(node):
+    integral = is_integral_step(node)
+    if integral:
         var = "".join(math_text(v, digits) for v in _wrt_tuple(node.wrt))
 
         def show(e):
@@ -699,7 +743,8 @@ def step_parts(node, partial: bool = False, digits: int = 4) -> tuple[str, str, 
         pieces.append(math_text(before, digits))
     if node.result is not None:
         pieces.append(math_text(node.result, digits))
-    return rule_label(node.rule), _chain_note(node, digits), " = ".join(pieces)
+    label = INTEGRAL_RULE_LABELS.get(node.rule) if integral else None
+    return label or rule_label(node.rule), _chain_note(node, digits), " = ".join(pieces)
 
 
 def step_line(node, partial: bool | None = None, digits: int = 4) -> str:
@@ -707,7 +752,7 @@ def step_line(node, partial: bool | None = None, digits: int = 4) -> str:
     if partial is None:
         partial = step_is_partial(node)
     label, note, body = step_parts(node, partial, digits)
-    return f"{label}{note}: {body}"
+    return f"{label}{note}: {body}" if label or note else body
 
 
 def _child_partial(parent, child, parent_partial: bool) -> bool:
@@ -764,7 +809,8 @@ def plus_minus_text(piece, digits: int = 4) -> str:
     return f"({body})/{_bracketed(printer, piece.denominator)}"
 
 
-def _term_text(term, digits: int) -> str:
+def _solve_term_text(term, digits: int) -> str:
+    """A term of a solving step's working: ±-pieces or an expression."""
     if type(term).__name__ == "PlusMinus":
         return plus_minus_text(term, digits)
     return math_text(term, digits)
@@ -780,12 +826,12 @@ def shown_text(piece, digits: int = 4) -> str:
     kind = type(piece).__name__
     if kind == "Relation":
         op = RELATION_OPS.get(piece.op, piece.op)
-        return f" {op} ".join(_term_text(t, digits) for t in piece.terms)
+        return f" {op} ".join(_solve_term_text(t, digits) for t in piece.terms)
     if kind == "Join":
         return piece.sep.join(shown_text(p, digits) for p in piece.parts)
     if isinstance(piece, (tuple, list)):
         return ", ".join(shown_text(p, digits) for p in piece)
-    return _term_text(piece, digits)
+    return _solve_term_text(piece, digits)
 
 
 def solve_step_parts(node, digits: int = 4) -> tuple[str, str, str, str]:
@@ -921,7 +967,8 @@ def render_text(w, digits: int = 4) -> str:
 
 
 __all__ = ["render_text", "math_text", "format_number", "value_text", "equation_text", "equation_lines",
-           "step_line", "step_lines", "step_parts", "walk_steps", "is_step", "is_integral_step",
+           "step_line", "step_lines", "step_parts", "walk_steps", "is_step", "is_integral_step", "is_step_work",
+           "is_differential", "work_text", "INTEGRAL_RULE_LABELS",
            "rule_label", "derivative_operator", "table_lines", "check_lines", "item_lines",
            "matrix_lines", "symbol_text", "MathTextPrinter", "is_summary", "summary_head",
            "summary_lines", "summary_cells", "summary_shape", "is_solve_step", "shown_text",

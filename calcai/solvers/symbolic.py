@@ -19,7 +19,7 @@ ENGINE_MODULES = {
     "gradient": _MULTI, "hessian": _MULTI, "jacobian": _MULTI, "directional_derivative": _MULTI,
     "total_derivative": _MULTI,
     "critical_points": ("calcai.optimize",), "lagrange": ("calcai.optimize",),
-    "taylor": ("calcai.series",), "integral": ("calcai.integrals",),
+    "taylor": ("calcai.series",), "integral": ("calcai.integrals", "calcai.runner"),
 }
 
 
@@ -221,7 +221,8 @@ def solve_taylor(problem):
 
 @solver("integral")
 def solve_integral(problem):
-    """Antiderivative by sympy's rules; definite via F(b) − F(a)."""
+    """Antiderivative by textbook rules (sympy's search for the rest), with the working; definite
+    via F(b) − F(a), or by quadrature (a number with an error estimate) when there is no closed form."""
     from ..integrals import integrate
 
     f = problem.fields
