@@ -192,7 +192,7 @@ def to_jsonable(value):
         return bool(value)
     if is_numeric(value):
         return _number(value)
-    if getattr(value, "is_Matrix", False):
+    if isinstance(value, sympy.MatrixBase):
         return [[to_jsonable(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
     if isinstance(value, dict):
         return {_key(k): to_jsonable(v) for k, v in value.items()}

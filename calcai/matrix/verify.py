@@ -1,0 +1,192 @@
+"""Checks of a matrix gradient against the scalarised expression.
+
+At concrete sizes every declared vector and matrix becomes an explicit matrix of real
+symbols (X → [[X₁₁, X₁₂], …]); the expression becomes one scalar expression in them, and
+sympy ``diff`` by each entry gives the gradient entry by entry. The matrix-notation result,
+made explicit the same way, must agree with it: exactly at random rational points, and
+with central finite differences of the scalar function at random float points.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .parse import is_matrix
+
+DEFAULT_SIZES = (2, 3, 4, 5)
+
+_FLOAT_FUNCTIONS = {
+    "sigmoid": lambda z: 1 / (1 + math.exp(-z)),
+    "softplus": lambda z: math.log1p(math.exp(z)),
+    "relu": lambda z: max(0.0, z),
+    "Heaviside": lambda z, h=0.5: 1.0 if z > 0 else (0.0 if z < 0 else h),
+    "step": lambda z: 1.0 if z > 0 else 0.0,
+}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What was compared: sizes used, points tried, the largest finite-difference error."""
+
+    sizes: dict
+    points: int
+    fd_error: float
+    ok: bool
+
+
+def concrete_sizes(symbols) -> dict:
+    """A concrete whole number for each symbolic size (2, 3, 4… by name, distinct)."""
+    names = sorted({s for m in symbols for d in m.shape for s in sp.sympify(d).free_symbols},
+                   key=lambda s: s.name)
+    return {s: DEFAULT_SIZES[i % len(DEFAULT_SIZES)] for i, s in enumerate(names)}
+
+
+def explicit(symbols, sizes: dict) -> dict:
+    """MatrixSymbol → explicit ImmutableMatrix of real entry symbols, at concrete sizes."""
+    out = {}
+    for m in symbols:
+        r, c = (int(sp.sympify(d).xreplace(sizes)) for d in m.shape)
+        if c == 1:
+            entries = [[sp.Symbol(f"{m.name}_{i + 1}", real=True)] for i in range(r)]
+        else:
+            entries = [[sp.Symbol(f"{m.name}_{i + 1}{j + 1}", real=True) for j in range(c)]
+                       for i in range(r)]
+        out[m] = sp.ImmutableMatrix(entries)
+    return out
+
+
+def _resize(e, sizes: dict):
+    """``e`` with its symbolic sizes replaced by numbers (MatrixSymbols rebuilt)."""
+    if not sizes:
+        return e, {}
+    swap = {}
+    for m in e.atoms(sp.MatrixSymbol):
+        swap[m] = sp.MatrixSymbol(m.name, *(sp.sympify(d).xreplace(sizes) for d in m.shape))
+    rebuilt = e.xreplace(swap)
+    return rebuilt.xreplace(sizes), swap
+
+
+def make_explicit(e, values: dict):
+    """``e`` with each MatrixSymbol replaced by its explicit matrix, evaluated."""
+    out = e.xreplace(values).doit()
+    if is_matrix(out) or isinstance(out, sp.MatrixBase):
+        out = sp.ImmutableMatrix(sp.Matrix(out))
+        if out.shape == (1, 1):
+            return out[0, 0]
+    return out
+
+
+def scalarised_gradient(expr, wrt, symbols, sizes: dict):
+    """(scalar function, explicit values, gradient entries by sympy diff) at concrete sizes."""
+    values = explicit(symbols, sizes)
+    f = make_explicit(expr, values)
+    X = values[wrt]
+    grad = sp.ImmutableMatrix(X.shape[0], X.shape[1], lambda i, j: sp.diff(f, X[i, j]))
+    return f, values, grad
+
+
+def _random_point(values: dict, rng, exact: bool) -> dict:
+    point = {}
+    for m in values.values():
+        for s in m:
+            if exact:
+                point[s] = sp.Rational(rng.randint(-9, 9), rng.randint(1, 4)) + sp.Rational(1, 7)
+            else:
+                point[s] = rng.uniform(-1.5, 1.5)
+    return point
+
+
+def verify_gradient(expr, wrt, gradient, symbols, sizes: dict | None = None, points: int = 3,
+                    seed: int = 0) -> Verification:
+    """Check ``gradient`` = ∂expr/∂wrt entry by entry at concrete sizes (exact, at rational
+    points, against sympy diff of the scalarised expression) and by finite differences."""
+    symbols = list(symbols)
+    sizes = dict(concrete_sizes(symbols)) if sizes is None else sizes
+    if sizes:
+        sized, swap = {}, {}
+        expr_c, swap1 = _resize(expr, sizes)
+        grad_c, swap2 = _resize(gradient, sizes)
+        swap = {**swap1, **swap2}
+        symbols = [swap.get(m) or sp.MatrixSymbol(m.name, *(sp.sympify(d).xreplace(sizes) for d in m.shape))
+                   for m in symbols]
+        wrt = next(m for m in symbols if m.name == wrt.name)
+        expr, gradient = expr_c, grad_c
+    f, values, by_diff = scalarised_gradient(expr, wrt, symbols, sizes)
+    G = make_explicit(gradient, values)
+    if not isinstance(G, sp.MatrixBase):
+        G = sp.ImmutableMatrix([[G]])
+    if G.shape != by_diff.shape:
+        return Verification(sizes, 0, float("inf"), False)
+    rng = random.Random(seed)
+    ok, tried = True, 0
+    for _ in range(points):
+        pt = _random_point(values, rng, exact=True)
+        try:
+            want = by_diff.xreplace(pt)
+            got = G.xreplace(pt)
+        except ZeroDivisionError:
+            continue
+        if any(w.has(sp.zoo, sp.nan) for w in want):
+            continue
+        tried += 1
+        diff = (want - got).applyfunc(lambda v: sp.nsimplify(v) if v.has(sp.Float) else v)
+        if any(sp.simplify(d) != 0 for d in diff):
+            ok = False
+    # finite differences on random floats
+    fd_err = 0.0
+    X = values[wrt]
+    fl = sp.lambdify([s for m in values.values() for s in m], f, [_FLOAT_FUNCTIONS, "math"])
+    order = [s for m in values.values() for s in m]
+    for _ in range(2):
+        pt = _random_point(values, rng, exact=False)
+        h = 1e-6
+        for idx, s in enumerate(X):
+            up = dict(pt); up[s] += h
+            dn = dict(pt); dn[s] -= h
+            try:
+                fd = (fl(*[up[v] for v in order]) - fl(*[dn[v] for v in order])) / (2 * h)
+                exact = float(G[idx].xreplace(pt))
+            except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+                continue
+            fd_err = max(fd_err, abs(fd - exact) / max(1.0, abs(exact)))
+    if fd_err > 1e-4:
+        ok = False
+    return Verification({s.name: v for s, v in sizes.items()}, tried, fd_err, ok and tried > 0)
+
+
+def equal_expressions(a, b, symbols, seed: int = 1, points: int = 3) -> bool:
+    """Whether two matrix expressions are equal: explicit at concrete sizes, compared exactly
+    at random rational points (and in shape)."""
+    if is_matrix(a) != is_matrix(b) or (is_matrix(a) and a.shape != b.shape):
+        return False
+    symbols = list(symbols)
+    sizes = concrete_sizes(symbols)
+    a, swap = _resize(a, sizes)
+    b, swap2 = _resize(b, sizes)
+    swap = {**swap, **swap2}
+    symbols = [swap.get(m) or sp.MatrixSymbol(m.name, *(sp.sympify(d).xreplace(sizes) for d in m.shape))
+               for m in symbols]
+    values = explicit(symbols, sizes)
+    A, B = make_explicit(a, values), make_explicit(b, values)
+    rng = random.Random(seed)
+    for _ in range(points):
+        pt = _random_point(values, rng, exact=True)
+        d = sp.ImmutableMatrix([[A - B]]) if not isinstance(A, sp.MatrixBase) else (A - B)
+        if any(sp.simplify(v.xreplace(pt)) != 0 for v in d):
+            return False
+    return True
+
+
+def same_gradient(expected_text, computed, fields) -> tuple:
+    """(ok, message): the expected gradient (text in matrix notation) against the computed one."""
+    from .parse import declare, parse_matrix
+
+    symbols = declare(fields.get("vectors"), fields.get("matrices"))
+    expected = parse_matrix(str(expected_text), symbols=symbols)
+    if equal_expressions(expected, computed, symbols.values()):
+        return True, ""
+    return False, "not equal entry by entry at concrete sizes"
