@@ -31,6 +31,7 @@ texts               list of texts
 tolerance           a number ≥ 0 (absolute) or ``{abs, rel}``
 shapes              mapping name -> size (a whole number or a size name) or [rows, columns]
 arrays              mapping name -> a number, a list of numbers or a list of rows
+definitions         mapping new name -> expression text (read by the kind's solver)
 answer              the expected answer: plain data in the kind's answer shape
 ==================  =======================================================================
 """
@@ -66,6 +67,7 @@ FIELD_TYPES: dict[str, str] = {
     "tolerance": "a number ≥ 0 (absolute) or {abs: .., rel: ..}",
     "answer": "the expected answer, in the kind's answer shape",
     "shapes": "a mapping of names to sizes like {x: 2, y: n} or shapes like {W: [2, n]}",
+    "definitions": "a mapping of new names to expressions like {y: W x}",
     "arrays": "a mapping of names to numbers, lists or lists of rows like {W: [[1, 2], [3, 4]], x: [3, 4]}",
 }
 
@@ -691,7 +693,9 @@ _MATRIX_KINDS = (
          Field("wrt", "text", True, "a declared vector or matrix to differentiate by"),
          Field("vectors", "shapes", False, "the column vectors and their lengths, like {x: 2, y: n}"),
          Field("matrices", "shapes", False, "the matrices and their shapes, like {W: [2, 2]}"),
-         Field("at", "arrays", False, "values for every vector and matrix of expr")),
+         Field("at", "arrays", False, "values for every vector and matrix of expr"),
+         Field("let", "definitions", False, "names for pieces of the answer, like {y: W x}: 2WᵀWx is also "
+               "written 2Wᵀy")),
         "{gradient: an expression in matrix notation, value: numbers in the shape of wrt (with at)}",
         _example("""
   - id: matrix-gradient-example

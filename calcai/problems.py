@@ -593,6 +593,15 @@ class _Converter:
                 out[name] = self.scalar(value, f"{path}.{name}", field.what).text.strip()
         return out
 
+    def _definitions(self, node, field, path):
+        out = {}
+        for key, value in self.mapping(node, field.what, path):
+            name = self.var_name(key, path, field.what)
+            if name in out:
+                raise _Invalid(f"field '{path}' gives '{name}' twice", key)
+            out[name] = self.scalar(value, f"{path}.{name}", "an expression").text
+        return out
+
     def _arrays(self, node, field, path):
         out = {}
         for key, value in self.mapping(node, field.what, path):

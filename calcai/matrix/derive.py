@@ -238,3 +238,28 @@ def matrix_gradient(expr, wrt) -> MatrixDerivation:
     elif not is_matrix(g):                      # a 1×1 wrt reached by scalars only
         g = mm(g, sp.Identity(1)) if wrt.shape == (1, 1) else g
     return MatrixDerivation(expr, wrt, g, tuple(walk.steps))
+
+
+def rename(e, name, value):
+    """``e`` with each occurrence of ``value`` written ``name`` (also as a run of factors of a
+    product: 2WᵀWx with y = Wx is 2Wᵀy)."""
+    if e == value:
+        return name
+    if not e.args or not is_matrix(e) and not e.has(value):
+        return e
+    if isinstance(e, sp.MatMul) and isinstance(value, sp.MatMul):
+        c, ms = e.as_coeff_matrices()
+        vc, vs = value.as_coeff_matrices()
+        k = len(vs)
+        if vc == 1:
+            for i in range(len(ms) - k + 1):
+                if tuple(ms[i:i + k]) == tuple(vs):
+                    return mm(c, *ms[:i], name, *[rename(f, name, value) for f in ms[i + k:]])
+    if isinstance(e, sp.MatrixSymbol):
+        return e
+    args = [rename(a, name, value) for a in e.args]
+    if isinstance(e, sp.MatMul):
+        return mm(*args)
+    if isinstance(e, sp.MatAdd):
+        return sp.MatAdd(*args)
+    return e.func(*args)

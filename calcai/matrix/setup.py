@@ -25,6 +25,7 @@ class MatrixSetup:
     expr: object
     wrt: object
     at: dict               # MatrixSymbol -> ImmutableMatrix (empty without `at`)
+    let: dict = None       # MatrixSymbol (a new name) -> the expression it names
 
 
 def as_matrix(symbol, value, name: str):
@@ -73,4 +74,15 @@ def prepare(fields: dict) -> MatrixSetup:
         missing = sorted(m.name for m in needed if m not in at)
         if missing:
             raise FieldError("at", f"field 'at' has no value for {', '.join(missing)}")
-    return MatrixSetup(symbols, expr, wrt, at)
+    let = {}
+    for name, text in (fields.get("let") or {}).items():
+        if name in symbols:
+            raise FieldError("let", f"field 'let' names '{name}', which is already declared")
+        try:
+            value = parse_matrix(text, symbols=symbols)
+        except ParseError as err:
+            raise FieldError("let", f"field 'let.{name}' is not a valid matrix expression: {err.message}") from None
+        if not isinstance(value, sp.MatrixExpr):
+            raise FieldError("let", f"field 'let.{name}' must be a vector or matrix expression")
+        let[sp.MatrixSymbol(name, *value.shape)] = value
+    return MatrixSetup(symbols, expr, wrt, at, let)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..matrix.derive import matrix_gradient
+from ..matrix.derive import matrix_gradient, mm, rename
 from ..matrix.rules import Partial, Start
 from ..matrix.setup import prepare
 from ..matrix.verify import make_explicit, verify_gradient
@@ -52,6 +52,14 @@ def _inner_values(gradient, at: dict) -> list:
         for a in e.args:
             if is_matrix(a) and not isinstance(a, sp.MatrixSymbol):
                 walk(a)
+        if isinstance(e, sp.MatMul):               # products right to left: Wx, then Wᵀ(Wx)
+            ms = e.as_coeff_matrices()[1]
+            c = e.as_coeff_matrices()[0]
+            for i in range(len(ms) - 2, 0 if c == 1 else -1, -1):
+                piece = mm(*ms[i:])
+                if piece not in seen and not isinstance(piece, sp.Transpose):
+                    seen.add(piece)
+                    out.append((piece, make_explicit(piece, at)))
         trivial = isinstance(e, (sp.MatrixSymbol, sp.Identity, sp.OneMatrix, sp.Transpose, sp.Inverse)) or (
             isinstance(e, sp.MatMul) and len(e.as_coeff_matrices()[1]) == 1)
         if is_matrix(e) and not trivial and e not in seen and e != gradient and e.atoms(sp.MatrixSymbol):
@@ -67,7 +75,8 @@ def solve_matrix_gradient(problem) -> Solution:
     setup = prepare(problem.fields)
     d = matrix_gradient(setup.expr, setup.wrt)
     sections = [Section("Setup", (Text(_declared(setup.symbols)), Text(LAYOUT),
-                                  Equation("L", setup.expr, approx=False)))]
+                                  Equation("L", setup.expr, via=problem.fields["expr"].strip(),
+                                           approx=False)))]
     sections.append(Section("Rules", _steps(d)))
     check = verify_gradient(setup.expr, setup.wrt, d.gradient, setup.symbols.values())
     sizes = ", ".join(f"{k} = {v}" for k, v in check.sizes.items())
@@ -82,14 +91,30 @@ def solve_matrix_gradient(problem) -> Solution:
         raise MathError(f"the matrix gradient {d.gradient} failed its check against the scalarised expression")
     answer = {"gradient": d.gradient}
     final = [Equation(Partial(setup.wrt), d.gradient, approx=False)]
+    if setup.let:
+        named = d.gradient
+        for name, value in setup.let.items():
+            named = rename(named, name, value)
+        if named != d.gradient:
+            sections.append(Section("Named", (
+                *(Equation(n, v, approx=False) for n, v in setup.let.items()),
+                Equation(Partial(setup.wrt), named, via=d.gradient, approx=False))))
+            final.append(Equation(Partial(setup.wrt), named, approx=False))
     if setup.at:
         items = [Equation(m, v, approx=False) for m, v in setup.at.items()]
-        for piece, value in _inner_values(d.gradient, setup.at):
+        named = final[1].rhs if len(final) > 1 else None
+        values = dict(setup.at)
+        if named is not None:
+            for n, v in setup.let.items():
+                values[n] = make_explicit(v, setup.at)
+                items.append(Equation(n, values[n], via=v))
+        for piece, value in _inner_values(named if named is not None else d.gradient, values):
             items.append(Equation(piece, value))
         value = make_explicit(d.gradient, setup.at)
         if not isinstance(value, sp.MatrixBase):
             value = sp.ImmutableMatrix([[value]])
-        items.append(Equation(d.gradient, value))
+        items.append(Equation(d.gradient, value) if named is None else
+                     Equation(d.gradient, value, via=named))
         sections.append(Section("At the given values", tuple(items)))
         answer["value"] = _as_list(value)
         final.append(Equation(Partial(setup.wrt), value))
