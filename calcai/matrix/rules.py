@@ -37,6 +37,26 @@ class Partial(sp.Basic):
         return prettyForm(self._sympystr(printer))
 
 
+class SquaredNormOf(sp.Basic):
+    """‖v‖² as written, for display: the engine reads it as vᵀv (printed, never computed)."""
+
+    @property
+    def operand(self):
+        return self.args[0]
+
+    def _latex(self, printer):
+        return r"\left\|" + printer._print(self.operand) + r"\right\|^{2}"
+
+
+def as_written(e):
+    """``e`` for display: vᵀv written ‖v‖² (the whole expression only)."""
+    if isinstance(e, sp.MatMul):
+        c, ms = e.as_coeff_matrices()
+        if c == 1 and len(ms) == 2 and isinstance(ms[0], sp.Transpose) and ms[0].arg == ms[1]:
+            return SquaredNormOf(ms[1])
+    return e
+
+
 @dataclass(frozen=True)
 class MatrixStep:
     """A step: ∂L/∂operand for each operand of ``expr``, from ∂L/∂expr = ``upstream``."""

@@ -430,6 +430,9 @@ class MathTextPrinter(StrPrinter):
     def _print_Inverse(self, expr):
         return self._mat_postfix(expr.arg, "⁻¹")
 
+    def _print_SquaredNormOf(self, expr):
+        return f"‖{self._print(expr.operand)}‖²"
+
     def _print_Partial(self, expr):
         inner = self._print(expr.operand)
         return f"∂L/∂{inner}" if isinstance(expr.operand, sympy.MatrixSymbol) else f"∂L/∂({inner})"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..matrix.derive import matrix_gradient, mm, rename
-from ..matrix.rules import Partial, Start
+from ..matrix.rules import Partial, Start, as_written
 from ..matrix.setup import prepare
 from ..matrix.verify import make_explicit, verify_gradient
 from ..matrix.parse import is_matrix
@@ -23,6 +23,14 @@ def _declared(symbols: dict) -> str:
         r, c = m.shape
         parts.append(f"{name} ∈ ℝ^{r}" if c == 1 else f"{name} ∈ ℝ^({r}×{c})")
     return "Declared: " + ", ".join(parts) + " (vectors are columns)."
+
+
+def _definition(expr) -> Equation:
+    """L = ‖Wx − y‖² = (Wx − y)ᵀ(Wx − y): as written, then as the rules read it."""
+    shown = as_written(expr)
+    if shown != expr:
+        return Equation("L", expr, via=shown, approx=False)
+    return Equation("L", expr, approx=False)
 
 
 def _steps(derivation) -> tuple:
@@ -75,8 +83,7 @@ def solve_matrix_gradient(problem) -> Solution:
     setup = prepare(problem.fields)
     d = matrix_gradient(setup.expr, setup.wrt)
     sections = [Section("Setup", (Text(_declared(setup.symbols)), Text(LAYOUT),
-                                  Equation("L", setup.expr, via=problem.fields["expr"].strip(),
-                                           approx=False)))]
+                                  _definition(setup.expr)))]
     sections.append(Section("Rules", _steps(d)))
     check = verify_gradient(setup.expr, setup.wrt, d.gradient, setup.symbols.values())
     sizes = ", ".join(f"{k} = {v}" for k, v in check.sizes.items())
