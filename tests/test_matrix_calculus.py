@@ -426,3 +426,23 @@ def test_cli_diff_matrix_errors():
     r = _calcai("diff", "tr(A)", "--wrt", "A", "--matrices", "A:2", "--format", "text")
     assert r.returncode == 2
     assert "give a shape like A:2x3" in r.stderr
+
+
+def test_api_parse_with_declarations():
+    import calcai
+
+    assert calcai.parse("x^T A x", vectors={"x": "n"}, matrices={"A": ["n", "n"]}) == \
+        sp.MatMul(sp.Transpose(x), A, x)
+    with pytest.raises(ParseError):
+        calcai.parse("x^T B x", vectors={"x": "n"}, matrices={"A": ["n", "n"]})
+
+
+def test_let_names_must_be_new_and_valid():
+    base = ('problems:\n  - id: bad\n    kind: matrix_gradient\n    expr: "norm(W x)^2"\n    wrt: x\n'
+            '    vectors: {x: 2}\n    matrices: {W: [2, 2]}\n')
+    with pytest.raises(ProblemFileError) as info:
+        loads(base + '    let: {W: "W x"}\n')
+    assert "already declared" in str(info.value.errors[0])
+    with pytest.raises(ProblemFileError) as info:
+        loads(base + '    let: {y: "W q"}\n')
+    assert "unknown name 'q'" in str(info.value.errors[0])

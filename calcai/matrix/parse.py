@@ -20,7 +20,9 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+from .. import limits as _limits
 from ..errors import ParseError
+from ..parser import ParseLimitError
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
@@ -435,8 +437,10 @@ def parse_matrix(text: str, vectors=None, matrices=None, symbols: dict | None = 
     """Read ``text`` as a matrix expression in the declared vectors and matrices."""
     if not isinstance(text, str):
         raise ParseError("the expression must be text")
-    if len(text) > MAX_LENGTH:
-        raise ParseError(f"the expression is longer than {MAX_LENGTH} characters", 0, text[:80])
+    limit = min(MAX_LENGTH, _limits.current().max_expression_chars)
+    if len(text) > limit:
+        raise ParseLimitError(f"the expression is longer than {limit} characters "
+                              "(limit max_expression_chars)", 0, text[:80])
     if not text.strip():
         raise ParseError("the expression is empty", 0, text)
     names = symbols if symbols is not None else declare(vectors, matrices)

@@ -415,6 +415,8 @@ class MathTextPrinter(StrPrinter):
         if coeff == -1:
             return MINUS + body
         c = self._print(coeff)
+        if not sep and type(mats[0]).__name__ in ("DiagMatrix", "ElementwiseApplyFunction", "OneMatrix"):
+            sep = "·"                               # 2·diag(σ′(z)), not 2diag(σ′(z))
         return (f"({c})" if isinstance(coeff, sympy.Add) else c) + sep + body
 
     def _mat_postfix(self, arg, mark: str) -> str:
