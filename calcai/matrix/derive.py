@@ -36,7 +36,7 @@ class MatrixDerivation:
 
 def T(e):
     """eᵀ, with (Aᵀ)ᵀ = A; a scalar is its own transpose."""
-    if not is_matrix(e):
+    if not is_matrix(e) or e.shape == (1, 1):      # a 1×1 matrix is its own transpose
         return e
     if isinstance(e, sp.Transpose):
         return e.arg

@@ -21,8 +21,13 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from .. import limits as _limits
-from ..errors import ParseError
-from ..parser import ParseLimitError
+from ..errors import LimitError, ParseError
+
+
+class ParseLimitError(ParseError, LimitError):
+    """A matrix expression longer than a limit allows (as calcai.parser's, without importing it)."""
+
+    exit_code = LimitError.exit_code
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
@@ -397,10 +402,9 @@ class _Parser:
             self.fail("powers from 1 to 8 only", t)
         if not is_matrix(e):
             return e ** k
-        if e.shape == (1, 1):
-            self.fail("a power of a 1×1 product: write it as a product", t)
-        self.square(e, t, "a matrix power")
-        return sp.MatMul(*([e] * k))
+        if e.shape != (1, 1):
+            self.square(e, t, "a matrix power")
+        return sp.MatMul(*(_factors(e) * k))       # (xᵀa)² = xᵀa xᵀa, X² = X X
 
 
 def _factors(e) -> tuple:
