@@ -24,7 +24,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from calcai.errors import MathError, ParseError
 from calcai.matrix import rules as R
 from calcai.matrix.derive import matrix_gradient
-from calcai.matrix.parse import declare, parse_matrix
+from calcai.matrix.parse import AsNumber, declare, parse_matrix
 from calcai.matrix.verify import equal_expressions, verify_gradient
 from calcai.problems import ProblemFileError, load, loads
 from calcai.solvers import solve
@@ -70,6 +70,11 @@ W, x, y, A, X, a, b = (S[k] for k in "WxyAXab")
     ("tr(X^2)", sp.Trace(sp.MatMul(X, X))),
     ("a^T inv(X) b", sp.MatMul(sp.Transpose(a), sp.Inverse(X), b)),
     ("sum(a)", sp.MatMul(sp.OneMatrix(1, S["a"].shape[0]), a)),
+    # a 1×1 product used as a number
+    ("x^T a + 3", AsNumber(sp.MatMul(sp.Transpose(x), a)) + 3),
+    ("(x^T a)^2", AsNumber(sp.MatMul(sp.Transpose(x), a)) ** 2),
+    ("(x^T a) x", sp.MatMul(AsNumber(sp.MatMul(sp.Transpose(x), a)), x)),
+    ("1/(x^T a)", 1 / AsNumber(sp.MatMul(sp.Transpose(x), a))),
 ])
 def test_parser_accepts(text, expected):
     assert P(text) == expected
@@ -90,7 +95,7 @@ def test_parser_elementwise_sigmoid():
     ("inv(W)", "square"),
     ("a ⊙ y", "same shape"),
     ("z^T x", "unknown name 'z'"),
-    ("x^T a + 3", "1×1"),
+    ("x + 3", "cannot add a n×1 and a scalar"),
     ("norm(W)^2", "vector"),
     ("‖x‖", "squared norm"),
     ("W x / x", "division by a matrix"),
@@ -214,6 +219,12 @@ RULE_CASES = [
     ("x^T x + 2 x^T a", "x", "2 x + 2 a", R.SumRule),
     ("(Y x)^T (W x)", "x", "Y^T W x + W^T Y x", R.ProductRule),
     ("tr(X^T Y^T W)", "X", None, R.TransposeRule),
+    ("x^T a + 3", "x", "a", R.OneByOne),
+    ("log(x^T A x)", "x", "1/(x^T A x) (A + A^T) x", R.ScalarChain),
+    ("σ(a^T x)", "x", None, R.ScalarChain),
+    ("log(1 + exp(-(a^T x)))", "x", None, R.ScalarChain),
+    ("(x^T a) x^T x", "x", None, R.SquaredNorm),
+    ("norm(W x - y)^2 + 0.1 tr(W^T W)", "W", "1/5 W + 2 (W x - y) x^T", R.TraceRule),
 ]
 
 
@@ -244,6 +255,9 @@ def test_textbook_forms_print():
     assert math_text(matrix_gradient(P("xᵀAx"), x).gradient) == "(A + Aᵀ)x"
     assert math_text(matrix_gradient(P("log det X"), X).gradient) == "X⁻ᵀ"
     assert math_text(matrix_gradient(P("sum(σ(W x + c))"), x).gradient) == "Wᵀσ′(Wx + c)"
+    assert math_text(P("(x^T a)^2 + ‖x‖²")) == "(xᵀa)² + ‖x‖²"
+    assert math_text(matrix_gradient(P("σ(a^T x)"), x).gradient) == "σ(aᵀx)·(1 − σ(aᵀx))·a"
+    assert math_text(matrix_gradient(P("norm(W x - y)^2 + 0.1 tr(W^T W)"), W).gradient) == "1/5·W + 2(Wx − y)xᵀ"
 
 
 def test_wrong_gradients_fail_verification():

@@ -19,7 +19,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..errors import MathError
 from . import rules as R
-from .parse import is_matrix
+from .parse import as_number, is_matrix
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,8 @@ class _Walk:
         return e.has(self.wrt)
 
     def push(self, rule, expr, G, pushes):
-        pushes = tuple((c, g) for c, g in pushes if self.depends(c))
+        # a 1×1 gradient is a number (so that 2·(aᵀx)·x stays a scalar times a vector)
+        pushes = tuple((c, as_number(g)) for c, g in pushes if self.depends(c))
         self.steps.append(rule(expr, G, pushes))
         for child, g in pushes:
             self.visit(child, g)
@@ -195,6 +196,8 @@ class _Walk:
 
     def trace(self, e, G):
         X = e.arg
+        if X.shape == (1, 1):                       # a 1×1 used as a number
+            return self.push(R.OneByOne, e, G, [(X, G)])
         if isinstance(X, sp.MatMul):
             c, ms = X.as_coeff_matrices()
             idx = [i for i, f in enumerate(ms) if self.depends(f)]

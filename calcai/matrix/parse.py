@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.printing.precedence import PRECEDENCE
 
 from .. import limits as _limits
 from ..errors import LimitError, ParseError
@@ -212,6 +213,7 @@ class _Parser:
                 if t.text == "*":
                     e = self.mul(e, rhs, t)
                 elif t.text == "/":
+                    rhs = as_number(rhs)                 # 1/(xᵀAx): a 1×1 divides as a number
                     if is_matrix(rhs):
                         self.fail("division by a matrix: write inv(X) or X⁻¹", t)
                     e = self.scale(e, 1 / rhs)
@@ -330,6 +332,8 @@ class _Parser:
             left = sp.OneMatrix(1, r) if r != 1 else None
             right = sp.OneMatrix(c, 1) if c != 1 else None
             return sp.MatMul(*[f for f in (left, arg, right) if f is not None])
+        if is_matrix(arg) and arg.shape == (1, 1):
+            arg = as_number(arg)                  # σ(wᵀx), log(xᵀAx): a function of a number
         if name == "log" and not is_matrix(arg):
             return sp.log(arg)
         if not is_matrix(arg):
@@ -340,8 +344,7 @@ class _Parser:
     def add(self, a, b, t):
         if is_matrix(a) != is_matrix(b):
             if is_matrix(a) and a.shape == (1, 1) or is_matrix(b) and b.shape == (1, 1):
-                self.fail("cannot add a 1×1 matrix expression and a scalar: write tr(…) around "
-                          "the 1×1 term", t)
+                return as_number(a) + as_number(b)     # xᵀa + 3: the 1×1 term is a number
             self.fail(f"cannot add a {shape_text(a)} and a {shape_text(b)}", t)
         if is_matrix(a) and a.shape != b.shape:
             self.fail(f"cannot add a {shape_text(a)} and a {shape_text(b)} matrix", t)
@@ -358,6 +361,10 @@ class _Parser:
             return self.scale(b, a)
         if not is_matrix(b):
             return self.scale(a, b)
+        if a.shape[1] != b.shape[0] and a.shape == (1, 1):
+            return self.scale(b, as_number(a))           # (xᵀa) x: a number times a vector
+        if a.shape[1] != b.shape[0] and b.shape == (1, 1):
+            return self.scale(a, as_number(b))
         if a.shape[1] != b.shape[0]:
             if a.shape == (1, 1) or b.shape == (1, 1):
                 self.fail(f"cannot multiply a {shape_text(a)} and a {shape_text(b)}: "
@@ -402,9 +409,24 @@ class _Parser:
             self.fail("powers from 1 to 8 only", t)
         if not is_matrix(e):
             return e ** k
-        if e.shape != (1, 1):
-            self.square(e, t, "a matrix power")
-        return sp.MatMul(*(_factors(e) * k))       # (xᵀa)² = xᵀa xᵀa, X² = X X
+        if e.shape == (1, 1):
+            return as_number(e) ** k                # (xᵀa)²: a power of a number
+        self.square(e, t, "a matrix power")
+        return sp.MatMul(*(_factors(e) * k))       # X² = X X
+
+
+class AsNumber(sp.Trace):
+    """A 1×1 matrix expression used as a number (xᵀa + 3, σ(wᵀx), (xᵀa)²): the trace of a
+    1×1 matrix is its entry. Printed without tr, bracketed like a product."""
+
+    precedence = PRECEDENCE["Mul"]
+
+
+def as_number(e):
+    """A 1×1 matrix expression as the number it is (``AsNumber``); anything else as is."""
+    if is_matrix(e) and e.shape == (1, 1):
+        return AsNumber(e)
+    return e
 
 
 def _factors(e) -> tuple:

@@ -50,6 +50,8 @@ class SquaredNormOf(sp.Basic):
 
 def as_written(e):
     """``e`` for display: vᵀv written ‖v‖² (the whole expression only)."""
+    if isinstance(e, sp.Trace) and e.arg.shape == (1, 1):
+        e = e.arg
     if isinstance(e, sp.MatMul):
         c, ms = e.as_coeff_matrices()
         if c == 1 and len(ms) == 2 and isinstance(ms[0], sp.Transpose) and ms[0].arg == ms[1]:
@@ -138,6 +140,14 @@ class QuadraticForm(MatrixStep):
 
 
 @dataclass(frozen=True)
+class OneByOne(MatrixStep):
+    """A 1×1 matrix used as a number (xᵀa + 3, σ(wᵀx)) passes its gradient on unchanged."""
+
+    name = "1×1 as a number"
+    formula = "∂L/∂(xᵀa) = G"
+
+
+@dataclass(frozen=True)
 class TraceRule(MatrixStep):
     """Trace of a product, by cyclicity: ∂tr(AXB)/∂X = AᵀBᵀ, ∂tr(X)/∂X = I."""
 
@@ -194,5 +204,5 @@ class ScalarChain(MatrixStep):
 
 
 RULES = (Start, SumRule, ScalarMultiple, LinearMap, ProductRule, TransposeRule, SquaredNorm,
-         QuadraticForm, TraceRule, Determinant, LogDet, InverseRule, Hadamard, ElementwiseChain,
+         QuadraticForm, OneByOne, TraceRule, Determinant, LogDet, InverseRule, Hadamard, ElementwiseChain,
          ScalarChain)

@@ -82,6 +82,9 @@ class ExprTextPrinter(StrPrinter):
     def _print_Trace(self, expr):
         return f"tr({self._print(expr.arg)})"
 
+    def _print_AsNumber(self, expr):                # a 1×1 used as a number
+        return self._print(expr.arg)
+
     def _print_Determinant(self, expr):
         return f"det({self._print(expr.arg)})"
 

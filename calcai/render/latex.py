@@ -80,6 +80,15 @@ class TexPrinter(LatexPrinter):
             return inner + "^{-T}"
         return super()._print_Transpose(expr)
 
+    def _print_AsNumber(self, expr, exp=None):     # a 1×1 used as a number: x^{T} a, \|v\|^{2}
+        arg = expr.arg
+        if isinstance(arg, sympy.MatMul) and len(arg.args) == 2 and isinstance(arg.args[0], sympy.Transpose) \
+                and arg.args[0].arg == arg.args[1]:
+            out = rf"\left\|{self._print(arg.args[1])}\right\|^{{2}}"
+        else:
+            out = self._print(arg)
+        return out if exp is None else rf"\left({out}\right)^{{{exp}}}"
+
     def _print_ElementwiseApplyFunction(self, expr):
         from ..matrix.parse import elementwise_display
 

@@ -415,8 +415,9 @@ class MathTextPrinter(StrPrinter):
         if coeff == -1:
             return MINUS + body
         c = self._print(coeff)
-        if not sep and type(mats[0]).__name__ in ("DiagMatrix", "ElementwiseApplyFunction", "OneMatrix"):
-            sep = "·"                               # 2·diag(σ′(z)), not 2diag(σ′(z))
+        if not sep and (not coeff.is_Integer or
+                        type(mats[0]).__name__ in ("DiagMatrix", "ElementwiseApplyFunction", "OneMatrix")):
+            sep = "·"                               # 2·diag(σ′(z)), 1/5·W, σ(wᵀx)·x — not 2diag, 1/5W
         return (f"({c})" if isinstance(coeff, sympy.Add) else c) + sep + body
 
     def _mat_postfix(self, arg, mark: str) -> str:
@@ -444,6 +445,13 @@ class MathTextPrinter(StrPrinter):
 
     def _print_Trace(self, expr):
         return f"tr({self._print(expr.arg)})"
+
+    def _print_AsNumber(self, expr):                # a 1×1 used as a number: xᵀa, ‖v‖²
+        arg = expr.arg
+        if isinstance(arg, sympy.MatMul) and len(arg.args) == 2 and isinstance(arg.args[0], sympy.Transpose) \
+                and arg.args[0].arg == arg.args[1]:
+            return f"‖{self._print(arg.args[1])}‖²"
+        return self._print(arg)
 
     def _print_Determinant(self, expr):
         return f"det({self._print(expr.arg)})"
