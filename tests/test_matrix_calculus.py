@@ -460,3 +460,20 @@ def test_let_names_must_be_new_and_valid():
     with pytest.raises(ProblemFileError) as info:
         loads(base + '    let: {y: "W q"}\n')
     assert "unknown name 'q'" in str(info.value.errors[0])
+
+
+def test_big_numeric_sizes_are_checked_at_small_standins():
+    from calcai.matrix.verify import numeric_standins
+
+    big = declare({"x": 100, "y": 50}, {"W": [50, 100], "A": [100, 100]})
+    assert numeric_standins(big.values()) == {50: 2, 100: 3}
+    assert numeric_standins(declare({"x": 3}, {"W": [2, 3]}).values()) == {}
+    expr = parse_matrix("norm(W x - y)^2 + x^T A x", symbols=big)
+    d = matrix_gradient(expr, big["x"])
+    v = verify_gradient(expr, big["x"], d.gradient, big.values())
+    assert v.ok and v.standins == {50: 2, 100: 3}
+    wrong = parse_matrix("2 W^T (W x - y) + 2 A x", symbols=big)      # A is not symmetric
+    assert not verify_gradient(expr, big["x"], wrong, big.values()).ok
+    s = solve({"kind": "matrix_gradient", "expr": "tr(A X)", "wrt": "X", "matrices": {"A": [10, 10], "X": [10, 10]}})
+    assert "at sizes 2 in place of 10" in str(s)
+    assert s.answer["gradient"] == sp.Transpose(sp.MatrixSymbol("A", 10, 10))

@@ -36,6 +36,7 @@ class Verification:
     points: int
     fd_error: float
     ok: bool
+    standins: dict = None        # big numeric sizes → the small sizes used in their place
 
 
 def _zero(value) -> bool:
@@ -71,15 +72,40 @@ def explicit(symbols, sizes: dict) -> dict:
     return out
 
 
-def _resize(e, sizes: dict):
-    """``e`` with its symbolic sizes replaced by numbers (MatrixSymbols rebuilt)."""
-    if not sizes:
+SMALL = 4          # numeric sizes above this are checked at small stand-ins (2, 3, 5 …)
+
+
+def numeric_standins(symbols) -> dict:
+    """Small distinct stand-ins for the numeric sizes above SMALL ({100: 2, 50: 3}): equal
+    sizes stay equal and different ones different, so every product keeps its shape rules."""
+    dims = {int(d) for m in symbols for d in m.shape if sp.sympify(d).is_Integer}
+    big = sorted(d for d in dims if d > SMALL)
+    free = [k for k in range(2, 2 + len(dims) + len(big)) if k not in dims]
+    return dict(zip(big, free))
+
+
+def _resize(e, sizes: dict, standins: dict | None = None):
+    """``e`` with symbolic sizes replaced by numbers and big numeric sizes by their stand-ins
+    (MatrixSymbols, identities and ones rebuilt)."""
+    standins = standins or {}
+    if not sizes and not standins:
         return e, {}
+
+    def dim(d):
+        d = sp.sympify(sp.sympify(d).xreplace(sizes))
+        return sp.Integer(standins.get(int(d), int(d))) if d.is_Integer else d
+
     swap = {}
     for m in e.atoms(sp.MatrixSymbol):
-        swap[m] = sp.MatrixSymbol(m.name, *(sp.sympify(d).xreplace(sizes) for d in m.shape))
+        swap[m] = sp.MatrixSymbol(m.name, *(dim(d) for d in m.shape))
+    for m in e.atoms(sp.Identity):
+        swap[m] = sp.Identity(dim(m.shape[0]))
+    for m in e.atoms(sp.OneMatrix):
+        swap[m] = sp.OneMatrix(*(dim(d) for d in m.shape))
+    for m in e.atoms(sp.ZeroMatrix):
+        swap[m] = sp.ZeroMatrix(*(dim(d) for d in m.shape))
     rebuilt = e.xreplace(swap)
-    return rebuilt.xreplace(sizes), swap
+    return (rebuilt.xreplace(sizes) if sizes else rebuilt), swap
 
 
 def make_explicit(e, values: dict):
@@ -112,21 +138,28 @@ def _random_point(values: dict, rng, exact: bool) -> dict:
     return point
 
 
+def _resized(a, b, symbols, sizes, standins):
+    a, swap1 = _resize(a, sizes, standins)
+    b, swap2 = _resize(b, sizes, standins)
+    swap = {**swap1, **swap2}
+    rebuilt = []
+    for m in symbols:
+        if m not in swap:
+            swap.update(_resize(m, sizes, standins)[1])
+        rebuilt.append(swap.get(m, m))
+    return a, b, rebuilt
+
+
 def verify_gradient(expr, wrt, gradient, symbols, sizes: dict | None = None, points: int = 3,
                     seed: int = 0) -> Verification:
     """Check ``gradient`` = ∂expr/∂wrt entry by entry at concrete sizes (exact, at rational
     points, against sympy diff of the scalarised expression) and by finite differences."""
     symbols = list(symbols)
     sizes = dict(concrete_sizes(symbols)) if sizes is None else sizes
-    if sizes:
-        sized, swap = {}, {}
-        expr_c, swap1 = _resize(expr, sizes)
-        grad_c, swap2 = _resize(gradient, sizes)
-        swap = {**swap1, **swap2}
-        symbols = [swap.get(m) or sp.MatrixSymbol(m.name, *(sp.sympify(d).xreplace(sizes) for d in m.shape))
-                   for m in symbols]
+    standins = numeric_standins(symbols)
+    if sizes or standins:
+        expr, gradient, symbols = _resized(expr, gradient, symbols, sizes, standins)
         wrt = next(m for m in symbols if m.name == wrt.name)
-        expr, gradient = expr_c, grad_c
     f, values, by_diff = scalarised_gradient(expr, wrt, symbols, sizes)
 
     def gradient_at(pt):                    # the matrix-notation result, with numbers put in first
@@ -135,7 +168,7 @@ def verify_gradient(expr, wrt, gradient, symbols, sizes: dict | None = None, poi
         return g if isinstance(g, sp.MatrixBase) else sp.ImmutableMatrix([[g]])
 
     if tuple(int(d) for d in gradient.shape) != by_diff.shape:
-        return Verification({s.name: v for s, v in sizes.items()}, 0, float("inf"), False)
+        return Verification({s.name: v for s, v in sizes.items()}, 0, float("inf"), False, standins)
     rng = random.Random(seed)
     ok, tried = True, 0
     for _ in range(points):
@@ -175,7 +208,7 @@ def verify_gradient(expr, wrt, gradient, symbols, sizes: dict | None = None, poi
             fd_err = max(fd_err, abs(fd - exact.real) / max(1.0, abs(exact.real)))
     if fd_err > 1e-4:
         ok = False
-    return Verification({s.name: v for s, v in sizes.items()}, tried, fd_err, ok and tried > 0)
+    return Verification({s.name: v for s, v in sizes.items()}, tried, fd_err, ok and tried > 0, standins)
 
 
 def equal_expressions(a, b, symbols, seed: int = 1, points: int = 3) -> bool:
@@ -185,11 +218,7 @@ def equal_expressions(a, b, symbols, seed: int = 1, points: int = 3) -> bool:
         return False
     symbols = list(symbols)
     sizes = concrete_sizes(symbols)
-    a, swap = _resize(a, sizes)
-    b, swap2 = _resize(b, sizes)
-    swap = {**swap, **swap2}
-    symbols = [swap.get(m) or sp.MatrixSymbol(m.name, *(sp.sympify(d).xreplace(sizes) for d in m.shape))
-               for m in symbols]
+    a, b, symbols = _resized(a, b, symbols, sizes, numeric_standins(symbols))
     values = explicit(symbols, sizes)
     rng = random.Random(seed)
     for _ in range(points):

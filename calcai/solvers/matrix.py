@@ -86,7 +86,8 @@ def solve_matrix_gradient(problem) -> Solution:
                                   _definition(setup.expr)))]
     sections.append(Section("Rules", _steps(d)))
     check = verify_gradient(setup.expr, setup.wrt, d.gradient, setup.symbols.values())
-    sizes = ", ".join(f"{k} = {v}" for k, v in check.sizes.items())
+    sizes = ", ".join([f"{k} = {v}" for k, v in check.sizes.items()] +
+                      [f"{v} in place of {k}" for k, v in (check.standins or {}).items()])
     sections.append(Section("Verification", (Text(
         ("Checked" if check.ok else "NOT confirmed") + " entry by entry against sympy's derivative of "
         "the scalarised expression" + (f" at sizes {sizes}" if sizes else "") +
