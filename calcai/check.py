@@ -348,6 +348,12 @@ class _Checker:
 
     # -- single values
     def leaf(self, exp, got, path: str, key) -> None:
+        if self.problem.kind == "matrix_gradient" and key == "gradient":
+            from .matrix.verify import same_gradient
+
+            ok, message = same_gradient(exp, got, self.problem.fields)
+            self.add(path, exp, got, ok, message)
+            return
         if expects_not_differentiable(exp) or expects_not_differentiable(got):
             ok = expects_not_differentiable(exp) and expects_not_differentiable(got)
             message = ("" if ok else f"expected '{NOT_DIFFERENTIABLE}', got {_describe(got)}: the derivative "

@@ -59,7 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("expr")
     c.add_argument("--wrt", help="the variable (needed when there are several)")
     c.add_argument("--order", type=int, default=1)
-    c.add_argument("--at", help="evaluate at a point, e.g. x=0")
+    c.add_argument("--at", help="evaluate at a point, e.g. x=0 (with --vectors/--matrices: W=[[1,2],[3,4]],x=[3,4])")
+    c.add_argument("--vectors", metavar="NAME:SIZE,...",
+                   help="matrix calculus: declare column vectors, e.g. x:2,y:n (then --wrt is a vector or matrix)")
+    c.add_argument("--matrices", metavar="NAME:RxC,...", help="matrix calculus: declare matrices, e.g. W:2x2,A:mxn")
 
     for name, help_text, operand in (("grad", "gradient of an expression", "expr"),
                                      ("hessian", "Hessian matrix with eigenvalues and definiteness", "expr"),

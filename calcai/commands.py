@@ -180,7 +180,9 @@ def _names(text: str | None) -> list | None:
 
 def _one_off_problem(args) -> dict:
     c = args.command
-    if c == "diff":
+    if c == "diff" and (getattr(args, "vectors", None) or getattr(args, "matrices", None)):
+        data = _matrix_problem(args)
+    elif c == "diff":
         data = {"kind": "derivative", "expr": args.expr, "order": args.order}
         if args.wrt:
             data["wrt"] = args.wrt
@@ -212,9 +214,67 @@ def _one_off_problem(args) -> dict:
     return {"id": c, **data}
 
 
+def _declarations(text: str | None, option: str, matrix: bool) -> dict | None:
+    """``x:2,y:n`` → {x: '2', y: 'n'}; ``W:2x3`` → {W: ['2', '3']}."""
+    if not text:
+        return None
+    out = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, size = part.partition(":")
+        if not sep or not name.strip() or not size.strip():
+            raise CalcaiError(f"{option} takes NAME:SIZE pairs like {'W:2x3' if matrix else 'x:2'}, not {part!r}")
+        if matrix:
+            rows, x, cols = size.strip().partition("x")
+            if not x:
+                raise CalcaiError(f"{option}: give a shape like {name.strip()}:2x3, not {part!r}")
+            out[name.strip()] = [rows.strip(), cols.strip()]
+        else:
+            out[name.strip()] = size.strip()
+    return out
+
+
+def _matrix_at(text: str | None) -> dict | None:
+    """``W=[[1,2],[3,4]],x=[3,4]`` → {W: [['1', '2'], ['3', '4']], x: ['3', '4']} (numbers stay
+    text for the problem loader; nothing is evaluated)."""
+    if not text:
+        return None
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "[") - (ch == "]")
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    out = {}
+    for part in filter(None, (p.strip() for p in parts)):
+        name, sep, value = part.partition("=")
+        if not sep:
+            raise CalcaiError(f"--at takes NAME=VALUE pairs like x=[3,4], not {part!r}")
+        try:
+            out[name.strip()] = json.loads(value, parse_float=str, parse_int=str,
+                                           parse_constant=lambda c: c)
+        except ValueError:
+            raise CalcaiError(f"--at: {name.strip()} must be a number, a list [..] or a list of rows "
+                              f"[[..], [..]], not {value.strip()!r}") from None
+    return out
+
+
+def _matrix_problem(args) -> dict:
+    """``calcai diff EXPR --wrt X --vectors … --matrices …``: a matrix_gradient problem."""
+    if not args.wrt:
+        raise CalcaiError("give --wrt: the vector or matrix to differentiate by")
+    data = {"kind": "matrix_gradient", "expr": args.expr, "wrt": args.wrt,
+            "vectors": _declarations(args.vectors, "--vectors", False),
+            "matrices": _declarations(args.matrices, "--matrices", True), "at": _matrix_at(args.at)}
+    return {k: v for k, v in data.items() if v is not None}
+
+
 def _check_expressions(args) -> None:
     """Parse the expression arguments first, so a mistake is shown with a caret under it."""
     from .parser import parse, parse_equation
+
+    if getattr(args, "vectors", None) or getattr(args, "matrices", None):
+        return                              # a matrix expression: the problem loader reads it
 
     texts = [getattr(args, "expr", None), getattr(args, "objective", None), *(getattr(args, "exprs", None) or [])]
     for text in filter(None, texts):

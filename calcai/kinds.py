@@ -29,6 +29,9 @@ number_or_vector    a number or a list of numbers
 text                any scalar text
 texts               list of texts
 tolerance           a number ≥ 0 (absolute) or ``{abs, rel}``
+shapes              mapping name -> size (a whole number or a size name) or [rows, columns]
+arrays              mapping name -> a number, a list of numbers or a list of rows
+definitions         mapping new name -> expression text (read by the kind's solver)
 answer              the expected answer: plain data in the kind's answer shape
 ==================  =======================================================================
 """
@@ -63,6 +66,9 @@ FIELD_TYPES: dict[str, str] = {
     "texts": "a list of texts like [chain-rule, gradient]",
     "tolerance": "a number ≥ 0 (absolute) or {abs: .., rel: ..}",
     "answer": "the expected answer, in the kind's answer shape",
+    "shapes": "a mapping of names to sizes like {x: 2, y: n} or shapes like {W: [2, n]}",
+    "definitions": "a mapping of new names to expressions like {y: W x}",
+    "arrays": "a mapping of names to numbers, lists or lists of rows like {W: [[1, 2], [3, 4]], x: [3, 4]}",
 }
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "linear", "softmax")
@@ -680,6 +686,34 @@ _KIND_LIST = (
     ),
 )
 
+_MATRIX_KINDS = (
+    Kind(
+        "matrix_gradient", "The gradient of a scalar function of vectors and matrices, in matrix notation.",
+        (Field("expr", "text", True, "the function, like norm(W x - y)^2, x^T A x, tr(A X), log det(X)"),
+         Field("wrt", "text", True, "a declared vector or matrix to differentiate by"),
+         Field("vectors", "shapes", False, "the column vectors and their lengths, like {x: 2, y: n}"),
+         Field("matrices", "shapes", False, "the matrices and their shapes, like {W: [2, 2]}"),
+         Field("at", "arrays", False, "values for every vector and matrix of expr"),
+         Field("let", "definitions", False, "names for pieces of the answer, like {y: W x}: 2WᵀWx is also "
+               "written 2Wᵀy")),
+        "{gradient: an expression in matrix notation, value: numbers in the shape of wrt (with at)}",
+        _example("""
+  - id: matrix-gradient-example
+    kind: matrix_gradient
+    expr: "norm(W x - y)^2"
+    wrt: x
+    vectors: {x: 2, y: 2}
+    matrices: {W: [2, 2]}
+    at: {W: [[1, 2], [3, 4]], x: [3, 4], y: [0, 0]}
+    expected:
+      gradient: "2 W^T (W x - y)"
+      value: [172, 244]
+"""),
+        answer_form="map", answer_keys=("gradient", "value"),
+    ),
+)
+
+_KIND_LIST = _KIND_LIST + _MATRIX_KINDS
 KINDS: dict[str, Kind] = {k.name: k for k in _KIND_LIST}
 
 

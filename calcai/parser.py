@@ -564,13 +564,20 @@ def _variable_table(variables) -> dict:
     return table
 
 
-def parse(text: str, variables=None):
+def parse(text: str, variables=None, *, vectors=None, matrices=None):
     """Read ``text`` as a mathematical expression and return a sympy expression.
 
     ``variables`` (names or Symbols) are the names to keep whole (``loss``, ``target``) and
     the Symbols to use for them. Raises ``ParseError`` (a ValueError, with ``.position``)
     for anything outside the grammar; a ``ParseLimitError`` also counts as a LimitError.
+    With ``vectors`` (name → length) or ``matrices`` (name → (rows, columns)), the text is a
+    matrix expression (``W x``, ``xᵀAx``, ``‖v‖²``, ``tr``, ``det``…) read by
+    ``calcai.matrix.parse`` into sympy matrix expressions.
     """
+    if vectors is not None or matrices is not None:
+        from .matrix.parse import parse_matrix
+
+        return parse_matrix(text, vectors, matrices)
     if not isinstance(text, str):
         raise TypeError(f"parse() needs a string, not {type(text).__name__}")
     lim = _limits.current()

@@ -579,6 +579,42 @@ class _Converter:
                            f"not to {float(total):g}", node)
         return probs
 
+    def _shapes(self, node, field, path):
+        out = {}
+        for key, value in self.mapping(node, field.what, path):
+            name = self.var_name(key, path, field.what)
+            if name in out:
+                raise _Invalid(f"field '{path}' gives '{name}' twice", key)
+            if isinstance(value, YSeq):
+                if len(value.items) != 2 or not all(isinstance(v, YScalar) for v in value.items):
+                    raise _type_error(f"{path}.{name}", "[rows, columns]", value)
+                out[name] = [v.text.strip() for v in value.items]
+            else:
+                out[name] = self.scalar(value, f"{path}.{name}", field.what).text.strip()
+        return out
+
+    def _definitions(self, node, field, path):
+        out = {}
+        for key, value in self.mapping(node, field.what, path):
+            name = self.var_name(key, path, field.what)
+            if name in out:
+                raise _Invalid(f"field '{path}' gives '{name}' twice", key)
+            out[name] = self.scalar(value, f"{path}.{name}", "an expression").text
+        return out
+
+    def _arrays(self, node, field, path):
+        out = {}
+        for key, value in self.mapping(node, field.what, path):
+            name = self.var_name(key, path, field.what)
+            p = f"{path}.{name}"
+            if isinstance(value, YSeq) and value.items and isinstance(value.items[0], YSeq):
+                out[name] = self._matrix(value, field, p)
+            elif isinstance(value, YSeq):
+                out[name] = self._vector(value, field, p)
+            else:
+                out[name] = self.number(value, p)
+        return out
+
     def _layers(self, node, field, path):
         out = []
         allowed = ("weights", "bias", "activation")
@@ -1026,6 +1062,14 @@ class _Builder:
                 err("q", f"fields 'p' and 'q' must have the same length, not {len(p)} and {len(q)}")
         if name == "backprop":
             self.check_network(node, label, fields)
+        if name == "matrix_gradient":
+            from .matrix.setup import FieldError, prepare
+
+            try:
+                prepare(fields)
+            except FieldError as e:
+                where = node.get(e.field) if e.field in node else node
+                self.add(label, where, e.message, offset=e.position if e.field == "expr" else None)
 
     @staticmethod
     def default_symbol():
@@ -1083,7 +1127,32 @@ class _Builder:
             self.add(label, node, f"field 'expected' must be a single value ({kind.answer}), not {_shown(node)}")
             return None
         symbols = list(variables) + sorted((s for s in found if s not in variables), key=lambda s: s.name)
+        if kind.name == "matrix_gradient":
+            return self.matrix_expected(node, label, symbols, positions, fields or {})
         return self.answer(node, "expected", None, label, symbols, positions)
+
+    def matrix_expected(self, node: YMap, label: str, symbols: list, positions: dict, fields: dict) -> dict:
+        """matrix_gradient: ``gradient`` is matrix notation (read by calcai.matrix.parse)."""
+        out = {}
+        for key, value in node.items:
+            path = f"expected.{key.text}"
+            if key.text != "gradient":
+                out[key.text] = self.answer(value, path, key.text, label, symbols, positions)
+                continue
+            if value.mark.line:
+                positions[path] = (value.mark.line, value.mark.col)
+            if not isinstance(value, YScalar) or not value.text.strip():
+                self.add(label, value, f"field '{path}' must be an expression in matrix notation")
+                continue
+            try:
+                from .matrix.parse import declare, parse_matrix
+
+                parse_matrix(value.text, symbols=declare(fields.get("vectors"), fields.get("matrices")))
+            except ParseError as err:
+                self.add(label, value, f"field '{path}' is not a valid matrix expression: {err.message}",
+                         offset=err.position)
+            out[key.text] = value.text
+        return out
 
     def not_differentiable(self, node, kind: Kind, label: str, fields: dict, positions: dict):
         """``expected: not differentiable``: for the kinds that evaluate a derivative at a point."""

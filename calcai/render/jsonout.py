@@ -41,6 +41,80 @@ class ExprTextPrinter(StrPrinter):
     def _print_Exp1(self, expr):
         return "e"
 
+    # matrix expressions (calcai.matrix), as calcai.matrix.parse reads them: 2 W^T (W x - y)
+    def _mat_factor(self, expr) -> str:
+        text = self._print(expr)
+        if isinstance(expr, (sympy.MatAdd, sympy.HadamardProduct)) or (
+                isinstance(expr, sympy.MatMul) and expr.as_coeff_matrices()[0] != 1):
+            return f"({text})"
+        return text
+
+    def _print_MatAdd(self, expr):
+        out = ""
+        for i, term in enumerate(expr.args):
+            text = self._print(term)
+            if text.startswith("-"):
+                out += (" - " if i else "-") + text[1:]
+            else:
+                out += (" + " if i else "") + text
+        return out
+
+    def _print_MatMul(self, expr):
+        coeff, mats = expr.as_coeff_matrices()
+        body = " ".join(self._mat_factor(m) for m in mats)
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return "-" + body
+        c = self._print(coeff)
+        return (f"({c})" if isinstance(coeff, sympy.Add) else c) + " " + body
+
+    def _mat_postfix(self, arg, mark: str) -> str:
+        if isinstance(arg, (sympy.MatrixSymbol, sympy.Identity)):
+            return self._print(arg) + mark
+        return f"({self._print(arg)}){mark}"
+
+    def _print_Transpose(self, expr):
+        if isinstance(expr.arg, sympy.Inverse):
+            return self._mat_postfix(expr.arg.arg, "^-T")
+        return self._mat_postfix(expr.arg, "^T")
+
+    def _print_Inverse(self, expr):
+        return f"inv({self._print(expr.arg)})"
+
+    def _print_Trace(self, expr):
+        return f"tr({self._print(expr.arg)})"
+
+    def _print_AsNumber(self, expr):                # a 1×1 used as a number
+        return self._print(expr.arg)
+
+    def _print_Determinant(self, expr):
+        return f"det({self._print(expr.arg)})"
+
+    def _print_HadamardProduct(self, expr):
+        return " ⊙ ".join(self._mat_factor(a) for a in expr.args)
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        from ..matrix.parse import elementwise_display
+
+        name = (elementwise_display(expr.function) or str(expr.function)).replace("σ", "sigmoid")
+        return f"{name}({self._print(expr.expr)})"
+
+    def _print_DiagMatrix(self, expr):
+        return f"diag({self._print(expr.args[0])})"
+
+    def _print_OneMatrix(self, expr):
+        return "ones^T" if expr.shape[0] == 1 and expr.shape[1] != 1 else "ones"
+
+    def _print_Identity(self, expr):
+        return "I"
+
+    def _print_SquaredNormOf(self, expr):
+        return f"norm({self._print(expr.operand)})^2"
+
+    def _print_Partial(self, expr):
+        return f"dL/d({self._print(expr.operand)})"
+
     def _print_Pi(self, expr):
         return "pi"
 
@@ -214,7 +288,7 @@ def to_jsonable(value):
         return bool(value)
     if is_numeric(value):
         return _number(value)
-    if getattr(value, "is_Matrix", False):
+    if isinstance(value, sympy.MatrixBase):
         return [[to_jsonable(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
     if isinstance(value, dict):
         return {_key(k): to_jsonable(v) for k, v in value.items()}

@@ -67,6 +67,43 @@ class TexPrinter(LatexPrinter):
         power = "" if exp is None else f"^{{{exp}}}"
         return rf"\operatorname{{{name}}}{power}{{\left({self._print(expr.args[0])} \right)}}"
 
+    # -- matrix expressions (calcai.matrix)
+    def _print_Determinant(self, expr, exp=None):
+        out = rf"\det\left({self._print(expr.arg)}\right)"
+        return out if exp is None else rf"{out}^{{{exp}}}"
+
+    def _print_Transpose(self, expr):
+        if isinstance(expr.arg, sympy.Inverse):
+            inner = self._print(expr.arg.arg)
+            if not isinstance(expr.arg.arg, sympy.MatrixSymbol):
+                inner = rf"\left({inner}\right)"
+            return inner + "^{-T}"
+        return super()._print_Transpose(expr)
+
+    def _print_AsNumber(self, expr, exp=None):     # a 1×1 used as a number: x^{T} a, \|v\|^{2}
+        arg = expr.arg
+        if isinstance(arg, sympy.MatMul) and len(arg.args) == 2 and isinstance(arg.args[0], sympy.Transpose) \
+                and arg.args[0].arg == arg.args[1]:
+            out = rf"\left\|{self._print(arg.args[1])}\right\|^{{2}}"
+        else:
+            out = self._print(arg)
+        return out if exp is None else rf"\left({out}\right)^{{{exp}}}"
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        from ..matrix.parse import elementwise_display
+
+        name = elementwise_display(expr.function, latex=True) or self._print(expr.function)
+        return rf"{name}\left({self._print(expr.expr)}\right)"
+
+    def _print_DiagMatrix(self, expr):
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_OneMatrix(self, expr):
+        return r"\mathbf{1}^{T}" if expr.shape[0] == 1 and expr.shape[1] != 1 else r"\mathbf{1}"
+
+    def _print_HadamardProduct(self, expr):
+        return r" \odot ".join(self.parenthesize(a, 50) for a in expr.args)
+
     def _print_asinh(self, expr, exp=None):
         return self._area_function("arsinh", expr, exp)
 

@@ -389,6 +389,95 @@ class MathTextPrinter(StrPrinter):
                 out = f"∫ {out} d{var}"
         return out
 
+    # -- matrix expressions (calcai.matrix): juxtaposed products, ᵀ, ⁻¹, tr, det, ⊙
+    def _mat_factor(self, expr) -> str:
+        text = self._print(expr)
+        if isinstance(expr, (sympy.MatAdd, sympy.HadamardProduct)) or (
+                isinstance(expr, sympy.MatMul) and expr.as_coeff_matrices()[0] != 1):
+            return f"({text})"
+        return text
+
+    def _print_MatAdd(self, expr):
+        out = ""
+        for i, term in enumerate(expr.args):
+            text = self._print(term)
+            if text.startswith(MINUS):
+                out += (f" {MINUS} " if i else MINUS) + text[len(MINUS):]
+            else:
+                out += (" + " if i else "") + text
+        return out
+
+    def _print_MatMul(self, expr):
+        coeff, mats = expr.as_coeff_matrices()
+        sep = "" if all(len(m.name) == 1 for m in expr.atoms(sympy.MatrixSymbol)) else "·"
+        body = sep.join(self._mat_factor(m) for m in mats)
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return MINUS + body
+        c = self._print(coeff)
+        if not sep and (not coeff.is_Integer or
+                        type(mats[0]).__name__ in ("DiagMatrix", "ElementwiseApplyFunction", "OneMatrix")):
+            sep = "·"                               # 2·diag(σ′(z)), 1/5·W, σ(wᵀx)·x — not 2diag, 1/5W
+        return (f"({c})" if isinstance(coeff, sympy.Add) else c) + sep + body
+
+    def _mat_postfix(self, arg, mark: str) -> str:
+        if isinstance(arg, sympy.MatrixSymbol) or isinstance(arg, (sympy.Identity, sympy.OneMatrix)):
+            return self._print(arg) + mark
+        return f"({self._print(arg)}){mark}"
+
+    def _print_Transpose(self, expr):
+        if isinstance(expr.arg, sympy.Inverse):
+            return self._mat_postfix(expr.arg.arg, "⁻ᵀ")
+        return self._mat_postfix(expr.arg, "ᵀ")
+
+    def _print_Inverse(self, expr):
+        return self._mat_postfix(expr.arg, "⁻¹")
+
+    def _print_SquaredNormOf(self, expr):
+        return f"‖{self._print(expr.operand)}‖²"
+
+    def _print_Partial(self, expr):
+        inner = self._print(expr.operand)
+        return f"∂L/∂{inner}" if isinstance(expr.operand, sympy.MatrixSymbol) else f"∂L/∂({inner})"
+
+    def _print_MatrixSymbol(self, expr):
+        return symbol_text(expr.name)
+
+    def _print_Trace(self, expr):
+        return f"tr({self._print(expr.arg)})"
+
+    def _print_AsNumber(self, expr):                # a 1×1 used as a number: xᵀa, ‖v‖²
+        arg = expr.arg
+        if isinstance(arg, sympy.MatMul) and len(arg.args) == 2 and isinstance(arg.args[0], sympy.Transpose) \
+                and arg.args[0].arg == arg.args[1]:
+            return f"‖{self._print(arg.args[1])}‖²"
+        return self._print(arg)
+
+    def _print_Determinant(self, expr):
+        return f"det({self._print(expr.arg)})"
+
+    def _print_HadamardProduct(self, expr):
+        return " ⊙ ".join(self._mat_factor(a) for a in expr.args)
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        from ..matrix.parse import elementwise_display
+
+        name = elementwise_display(expr.function) or self._print(expr.function)
+        return f"{name}({self._print(expr.expr)})"
+
+    def _print_DiagMatrix(self, expr):
+        return f"diag({self._print(expr.args[0])})"
+
+    def _print_OneMatrix(self, expr):
+        return "𝟙ᵀ" if expr.shape[0] == 1 and expr.shape[1] != 1 else "𝟙"
+
+    def _print_Identity(self, expr):
+        return "I"
+
+    def _print_ZeroMatrix(self, expr):
+        return "0"
+
     # -- containers
     def _print_MatrixBase(self, expr):
         rows = [", ".join(self._print(expr[i, j]) for j in range(expr.cols)) for i in range(expr.rows)]
@@ -448,7 +537,7 @@ def math_text(expr, digits: int = 4) -> str:
 # ---------------------------------------------------------------- values
 
 def _is_matrix(value) -> bool:
-    return bool(getattr(value, "is_Matrix", False))
+    return isinstance(value, sympy.MatrixBase)      # explicit entries, not a symbolic matrix expression
 
 
 _NEGATIVE = re.compile(r"(?<!e)-")          # a sign, not an exponent's: −0.75, 1 − 2i, 1.6e-06

@@ -27,6 +27,7 @@ MODULE_OF = {
     "distribution": "probability", "monte_carlo": "probability", "kl_divergence": "probability",
     "evaluate": "autodiff", "forward_mode": "autodiff", "reverse_mode": "autodiff",
 }
+MODULE_OF["matrix_gradient"] = "matrix"
 _MODULES = tuple(dict.fromkeys(MODULE_OF.values()))
 
 
