@@ -30,6 +30,7 @@ text                any scalar text
 texts               list of texts
 tolerance           a number ≥ 0 (absolute) or ``{abs, rel}``
 answer              the expected answer: plain data in the kind's answer shape
+domain              mapping variable -> "> 0" | ">= 0" | "< 0" | "<= 0" | [lo, hi] -> ``{Symbol: Interval}``
 ==================  =======================================================================
 """
 
@@ -63,6 +64,7 @@ FIELD_TYPES: dict[str, str] = {
     "texts": "a list of texts like [chain-rule, gradient]",
     "tolerance": "a number ≥ 0 (absolute) or {abs: .., rel: ..}",
     "answer": "the expected answer, in the kind's answer shape",
+    "domain": 'a mapping of variables to "> 0", ">= 0", "< 0", "<= 0" or [lo, hi], like {w1: "> 0"}',
 }
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "linear", "softmax")
@@ -677,6 +679,23 @@ _KIND_LIST = (
     expected: {value: "ln(4/3)/2"}
 """),
         answer_form="map", answer_keys=("value",),
+    ),
+    Kind(
+        "convexity", "Is a function convex, concave, affine or neither? By composition rules or the "
+        "second-order condition, with a verified witness for 'neither'.",
+        (_expr(), _vars(),
+         Field("domain", "domain", False, "where each variable lives (default: all reals)")),
+        "{verdict: convex/concave/affine/neither/unknown, reason: text, witness: for neither "
+        "{not_convex: [p, q], not_concave: [p, q]}: chords whose midpoint lies above / below f}",
+        _example("""
+  - id: hinge-is-convex
+    kind: convexity
+    expr: "max(0, 1 - (3w1 + w2))"
+    vars: [w1, w2]
+    domain: {w1: "> 0"}
+    expected: {verdict: convex}
+"""),
+        answer_form="map", answer_keys=("verdict", "reason", "witness"),
     ),
 )
 
