@@ -209,6 +209,22 @@ class ChordStep(CurvatureStep):
         return Join((values, Relation(("f(m)", "(f(p) + f(q))/2"), op)), " ⇒ ")
 
 
+@dataclass(frozen=True, eq=False)
+class CurvatureAtPoint(CurvatureStep):
+    """vᵀ·H(p)·v < 0 (or f''(p) < 0) at an interior point p: not convex there; > 0: not concave."""
+    rule = "curvature_at_point"
+    label = "second derivative at a point"
+    points: tuple = ()
+    direction: tuple = ()
+    value: Any = None
+
+    @property
+    def shown(self):
+        op = "<" if self.curvature == "not convex" else ">"
+        name = "f''(p)" if len(self.direction) == 1 else "vᵀ·H(p)·v"
+        return Join((Relation((name, self.value), "="), Relation((name, sp.S.Zero), op)), " ⇒ ")
+
+
 # ---------------------------------------------------------------- domain
 
 def assumed_symbols(variables, domain) -> dict:
@@ -484,12 +500,44 @@ def _forms(expr):
         yield sp.simplify(expr)
 
 
-def _proven_sign(expr, want: str):
+def _violated(expr, xs, want: str, samples) -> bool:
+    """Whether expr clearly has the wrong sign at a sample point: then no proof is tried (a fast
+    path that only saves time; a sign is never concluded from samples)."""
+    if expr.free_symbols - set(xs):
+        return False                            # parameters: no numbers to sample
+    fn = _numeric(expr, xs)
+    for point in samples:
+        v = fn(point)
+        if v is not None and (v < -1e-9 if want == "≥" else v > 1e-9):
+            return True
+    return False
+
+
+def _proven_sign(expr, want: str, xs=(), samples=()):
     """A form of expr that sympy shows ≥ 0 (want '≥') or ≤ 0 ('≤'), or None."""
+    if samples and _violated(expr, xs, want, samples):
+        return None
     for form in _forms(expr):
         if (form.is_nonnegative if want == "≥" else form.is_nonpositive):
             return form
     return None
+
+
+def _sample_points(xs, assumed: dict, count: int = 24, seed: int = 0) -> list:
+    """Float points that respect the assumption symbols' signs."""
+    rng = random.Random(seed)
+    points = []
+    for _ in range(count):
+        point = []
+        for x in xs:
+            v = rng.uniform(-4, 4)
+            if x.is_nonnegative:
+                v = abs(v) + (1e-3 if x.is_positive else 0)
+            elif x.is_nonpositive:
+                v = -abs(v) - (1e-3 if x.is_negative else 0)
+            point.append(v)
+        points.append(point)
+    return points
 
 
 def second_order(expr, variables, assumed: dict):
@@ -502,13 +550,14 @@ def second_order(expr, variables, assumed: dict):
     f = rewrite_activations(expr).xreplace(assumed)
     xs = [assumed.get(v, v) for v in variables]
     back = {v: k for k, v in assumed.items()}
+    samples = _sample_points(xs, assumed)
     if len(xs) == 1:
         d2 = sp.diff(f, xs[0], 2)
         if d2 == 0:
             return SecondDerivativeRule(expr, AFFINE, (SignStep(expr, AFFINE, name="f''", value=sp.S.Zero,
                                                                 relation="="),))
         for want, curv in (("≥", CONVEX), ("≤", CONCAVE)):
-            form = _proven_sign(d2, want)
+            form = _proven_sign(d2, want, xs, samples)
             if form is not None:
                 return SecondDerivativeRule(expr, curv, (SignStep(expr, curv, name="f''",
                                                                   value=form.xreplace(back), relation=want),))
@@ -528,7 +577,7 @@ def second_order(expr, variables, assumed: dict):
         steps = []
         for k, idx, m in minors:
             want = "≥" if curv == CONVEX or k % 2 == 0 else "≤"
-            form = _proven_sign(m, want)
+            form = _proven_sign(m, want, xs, samples)
             if form is None:
                 break
             label = "M" + subscript("".join(str(i + 1) for i in idx))
@@ -548,7 +597,7 @@ def _numeric(expr, variables):
     def value(point):
         try:
             v = fn(*point)
-        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError, NameError):
             return None
         if isinstance(v, complex) or v != v or v in (float("inf"), float("-inf")):
             return None
@@ -610,6 +659,62 @@ def _segment_defined(expr, variables, p, q) -> bool:
     except Exception:  # noqa: BLE001 - sympy cannot tell: no witness from this chord
         return False
     return found == sp.Interval(0, 1)
+
+
+def _interior(domain, variables, point) -> bool:
+    return all((domain or {}).get(v) is None or domain[v].interior.contains(c) is sp.true
+               for v, c in zip(variables, point))
+
+
+def _directions(n: int) -> list:
+    """eᵢ, then eᵢ ± eⱼ: enough to catch a negative (or positive) eigenvalue in most cases."""
+    out = []
+    for i in range(n):
+        out.append(tuple(sp.Integer(int(k == i)) for k in range(n)))
+    for i in range(n):
+        for j in range(i + 1, n):
+            for s in (1, -1):
+                out.append(tuple(sp.Integer(1 if k == i else s if k == j else 0) for k in range(n)))
+    return out
+
+
+def hessian_witnesses(expr, variables, domain, seed: int = 0, tries: int = 40) -> dict:
+    """{'not convex': CurvatureAtPoint, 'not concave': …} for a twice-differentiable f: interior
+    rational points p and directions v where vᵀH(p)v < 0 (> 0), the sign checked exactly."""
+    if not _smooth(expr) or len(variables) > MAX_HESSIAN_VARS:
+        return {}
+    from .functions import rewrite_activations
+
+    f = rewrite_activations(expr)
+    n = len(variables)
+    H = sp.hessian(f, variables) if n > 1 else sp.Matrix([[sp.diff(f, variables[0], 2)]])
+    numeric = [[_numeric(H[i, j], variables) for j in range(n)] for i in range(n)]
+    dirs = _directions(n)
+    rng = random.Random(seed)
+    found: dict = {}
+    for attempt in range(tries):
+        if len(found) == 2:
+            break
+        den = 1 if attempt < tries // 2 else 4
+        p = tuple(_sample(rng, (domain or {}).get(v), den) for v in variables)
+        if not _interior(domain, variables, p) or _chord_check(expr, variables, p, p) is None:
+            continue
+        entries = [[numeric[i][j](p) for j in range(n)] for i in range(n)]
+        if any(e is None for row in entries for e in row):
+            continue
+        for v in dirs:
+            approx = sum(v[i] * entries[i][j] * v[j] for i in range(n) for j in range(n))
+            what = "not convex" if approx < -1e-9 else "not concave" if approx > 1e-9 else None
+            if what is None or what in found:
+                continue
+            point = dict(zip(variables, p))
+            exact = sum(v[i] * H[i, j].xreplace(point) * v[j] for i in range(n) for j in range(n))
+            if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+                continue
+            sign = _exact_sign(exact)
+            if (sign == -1 and what == "not convex") or (sign == 1 and what == "not concave"):
+                found[what] = CurvatureAtPoint(expr, what, points=(point,), direction=v, value=exact)
+    return found
 
 
 def find_witnesses(expr, variables, domain, seed: int = 0) -> dict:
@@ -703,9 +808,10 @@ def convexity(expr, variables, domain=None, seed: int = 0) -> Convexity:
             steps = (second,)
             sections.append(Section("Second-order condition", (second,)))
         else:
-            witnesses = find_witnesses(expr, variables, domain, seed)
+            # with parameters (symbols that are not variables) a chord holds for some values only
+            witnesses = {} if expr.free_symbols - set(variables) else _witnesses(expr, variables, domain, seed)
             if len(witnesses) == 2:
-                verdict, reason = "neither", "chords: one lies below f, one above f"
+                verdict, reason = "neither", _neither_reason(witnesses, len(variables))
             else:
                 verdict = "unknown"
                 reason = "neither the composition rules nor the second-order condition decide"
@@ -716,6 +822,31 @@ def convexity(expr, variables, domain=None, seed: int = 0) -> Convexity:
     title = f"Convexity of {math_text(expr)}"
     final = (Text(f"{verdict} ({reason})"),)
     return Convexity(expr, variables, domain, verdict, reason, steps, witnesses, title, tuple(sections), final)
+
+
+def _witnesses(expr, variables, domain, seed) -> dict:
+    """Points of negative and positive curvature (twice-differentiable f), else chords; the two
+    kinds may mix (one of each)."""
+    found = hessian_witnesses(expr, variables, domain, seed)
+    if len(found) < 2:
+        for what, step in find_witnesses(expr, variables, domain, seed).items():
+            found.setdefault(what, step)
+    return dict(sorted(found.items(), key=lambda kv: kv[0] != "not convex"))
+
+
+def _neither_reason(witnesses: dict, n: int) -> str:
+    kinds = {type(step) for step in witnesses.values()}
+    if kinds == {ChordStep}:
+        return "chords: f lies above one chord and below another"
+    what = "f''" if n == 1 else "the Hessian"
+    if kinds == {CurvatureAtPoint}:
+        if n == 1:
+            return "f'' < 0 at one point and f'' > 0 at another"
+        a, b = (step.points[0] for step in witnesses.values())
+        if a == b:
+            return "the Hessian is indefinite at a point: a direction of negative and one of positive curvature"
+        return "the Hessian has a direction of negative curvature at one point and of positive curvature at another"
+    return f"a chord and the sign of {what} at a point"
 
 
 def _second_order_reason(verdict: str, n: int) -> str:
@@ -730,15 +861,25 @@ def _second_order_reason(verdict: str, n: int) -> str:
 def _witness_items(witnesses: dict, variables) -> list:
     from .render.text import math_text
 
+    def pt(d):
+        if len(variables) == 1:
+            return math_text(d[variables[0]])
+        return "(" + ", ".join(math_text(d[v]) for v in variables) + ")"
+
     items = []
     for what, step in witnesses.items():
-        p, q = step.points
-        pt = lambda d: (math_text(d[variables[0]]) if len(variables) == 1 else  # noqa: E731
-                        "(" + ", ".join(math_text(d[v]) for v in variables) + ")")
-        side = "above" if what == "not convex" else "below"
-        m = {v: (p[v] + q[v]) / 2 for v in variables}
-        items.append(Text(f"{what}: p = {pt(p)}, q = {pt(q)}, midpoint m = {pt(m)}; "
-                          f"f(m) lies {side} the chord:"))
+        if isinstance(step, CurvatureAtPoint):
+            (p,) = step.points
+            along = "" if len(variables) == 1 else \
+                f", along v = ({', '.join(math_text(c) for c in step.direction)})"
+            items.append(Text(f"{what}: at p = {pt(p)}{along}, the curvature is "
+                              f"{'negative' if what == 'not convex' else 'positive'}:"))
+        else:
+            p, q = step.points
+            m = {v: (p[v] + q[v]) / 2 for v in variables}
+            side = "above" if what == "not convex" else "below"
+            items.append(Text(f"{what}: p = {pt(p)}, q = {pt(q)}, midpoint m = {pt(m)}; "
+                              f"f(m) lies {side} the chord:"))
         items.append(step)
     return items
 

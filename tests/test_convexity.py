@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from calcai import parse
 from calcai.convexity import (
-    AbsRule, AffineRule, ConstantRule, ExpRule, HessianRule, LogRule, LogSumExpRule, MaxRule, MinRule, NormRule,
+    AbsRule, ChordStep, CurvatureAtPoint, AffineRule, ConstantRule, ExpRule, HessianRule, LogRule, LogSumExpRule, MaxRule, MinRule, NormRule,
     PowerRule, ScalingRule, SecondDerivativeRule, SoftplusRule, SumRule, convexity,
 )
-from calcai.functions import numeric_namespace, rewrite_activations
+from calcai.functions import numeric_namespace, relu, rewrite_activations
 from calcai.problems import ProblemFileError, load, loads
 from calcai.solvers import solve
 
@@ -98,17 +98,31 @@ def assert_chords(result, sign, tries=150, seed=1):
 
 
 def assert_witnesses(result):
-    """Each witness is re-checked here, exactly: f at the midpoint above (not convex) or below
-    (not concave) the chord's midpoint."""
+    """Each witness is re-checked here, exactly: f at a chord's midpoint above (not convex) or
+    below (not concave) the chord; or, for a twice-differentiable f, vᵀ·H(p)·v < 0 (not convex)
+    or > 0 (not concave) at a point p inside the domain."""
     assert set(result.witnesses) == {"not convex", "not concave"}
+    f = result.expr
     for what, step in result.witnesses.items():
+        sign = 1 if what == "not convex" else -1
+        if isinstance(step, CurvatureAtPoint):
+            (p,) = step.points
+            assert not f.has(sp.Max, sp.Min, sp.Abs, sp.Piecewise, relu)
+            assert all(result.domain.get(v) is None or result.domain[v].interior.contains(p[v]) is sp.true
+                       for v in result.variables)
+            assert sp.N(f.xreplace(p), 30).is_finite
+            H = sp.hessian(rewrite_activations(f), result.variables)
+            v = step.direction
+            curvature = sum(v[i] * H[i, j] * v[j] for i in range(len(v)) for j in range(len(v))).xreplace(p)
+            value = sp.N(curvature, 50)
+            assert value.is_real and sp.sign(value) == -sign and abs(value) > 1e-30, (what, p, v, value)
+            continue
         p, q = step.points
         m = {v: (p[v] + q[v]) / 2 for v in result.variables}
-        diff = result.expr.xreplace(m) - (result.expr.xreplace(p) + result.expr.xreplace(q)) / 2
+        diff = f.xreplace(m) - (f.xreplace(p) + f.xreplace(q)) / 2
         value = sp.N(diff, 50)
         assert value.is_real
-        assert (value > 0) if what == "not convex" else (value < 0), (what, p, q, value)
-        assert abs(value) > 1e-30
+        assert sp.sign(value) == sign and abs(value) > 1e-30, (what, p, q, value)
         for pt in (p, q):
             assert _inside(result.domain, result.variables, [pt[v] for v in result.variables])
 
@@ -410,10 +424,9 @@ def test_answer_shape_and_witness_data():
     answer = solution.answer
     assert answer["verdict"] == "neither"
     assert set(answer["witness"]) == {"not_convex", "not_concave"}
-    for key, sign in (("not_convex", 1), ("not_concave", -1)):
-        p, q = (pt["x"] for pt in answer["witness"][key])
-        m = (p + q) / 2
-        assert sp.sign(m**3 - (p**3 + q**3) / 2) == sign
+    for key, sign in (("not_convex", -1), ("not_concave", 1)):
+        (p,) = (pt["x"] for pt in answer["witness"][key])
+        assert sp.sign(6 * p) == sign          # f''(p) = 6p
     convex = solve({"id": "c", "kind": "convexity", "expr": "exp(x)"}).answer
     assert convex == {"verdict": "convex", "reason": "composition rules: exponential (convex, nondecreasing)",
                       "witness": None}
@@ -466,12 +479,12 @@ power (p = 3): x³ is unknown
 
 Witnesses
 ---------
-not concave: p = 3, q = 2, midpoint m = 5/2; f(m) lies below the chord:
-chord: f(m) = 125/8, (f(p) + f(q))/2 = 35/2 ⇒ f(m) < (f(p) + f(q))/2
-not convex: p = −1, q = 0, midpoint m = −1/2; f(m) lies above the chord:
-chord: f(m) = −1/8, (f(p) + f(q))/2 = −1/2 ⇒ f(m) > (f(p) + f(q))/2
+not convex: at p = −1, the curvature is negative:
+second derivative at a point: f''(p) = −6 ⇒ f''(p) < 0
+not concave: at p = 3, the curvature is positive:
+second derivative at a point: f''(p) = 18 ⇒ f''(p) > 0
 
-Answer: neither (chords: one lies below f, one above f)"""
+Answer: neither (f'' < 0 at one point and f'' > 0 at another)"""
 
 CUBE_MARKDOWN = """\
 # Convexity of x³
@@ -487,16 +500,42 @@ The composition rules do not decide the curvature:
 
 ## Witnesses
 
-not concave: p = 3, q = 2, midpoint m = 5/2; f(m) lies below the chord:
+not convex: at p = −1, the curvature is negative:
 
-- **chord**: $f(m) = \\frac{125}{8}, (f(p) + f(q))/2 = \\frac{35}{2} \\Rightarrow f(m) < (f(p) + f(q))/2$
+- **second derivative at a point**: $f''(p) = -6 \\Rightarrow f''(p) < 0$
 
-not convex: p = −1, q = 0, midpoint m = −1/2; f(m) lies above the chord:
+not concave: at p = 3, the curvature is positive:
 
-- **chord**: $f(m) = - \\frac{1}{8}, (f(p) + f(q))/2 = - \\frac{1}{2} \\Rightarrow f(m) > (f(p) + f(q))/2$
+- **second derivative at a point**: $f''(p) = 18 \\Rightarrow f''(p) > 0$
 
-**Answer:** neither (chords: one lies below f, one above f)
+**Answer:** neither (f'' < 0 at one point and f'' > 0 at another)
 """
+
+KINKS = {"id": "kinks", "kind": "convexity", "expr": "abs(x) - abs(y)", "vars": ["x", "y"]}
+
+KINKS_TEXT = """\
+Convexity of |x| − |y|
+======================
+
+Composition rules
+-----------------
+f(x, y) = |x| − |y|
+The composition rules do not decide the curvature:
+sum: |x| − |y| is unknown
+  absolute value (convex): |x| is convex
+    affine function: x is affine
+  scaling by a constant (−1 ≤ 0): −|y| is concave
+    absolute value (convex): |y| is convex
+      affine function: y is affine
+
+Witnesses
+---------
+not convex: p = (3, 2), q = (−1, −2), midpoint m = (1, 0); f(m) lies above the chord:
+chord: f(m) = 1, (f(p) + f(q))/2 = 0 ⇒ f(m) > (f(p) + f(q))/2
+not concave: p = (2, 3), q = (−2, 2), midpoint m = (0, 5/2); f(m) lies below the chord:
+chord: f(m) = −5/2, (f(p) + f(q))/2 = −1/2 ⇒ f(m) < (f(p) + f(q))/2
+
+Answer: neither (chords: f lies above one chord and below another)"""
 
 
 def test_golden_hinge():
@@ -511,6 +550,13 @@ def test_golden_neither_with_witness():
     assert solution.to_markdown() == CUBE_MARKDOWN
 
 
+def test_golden_neither_with_chords():
+    solution = solve(KINKS)
+    assert str(solution) == KINKS_TEXT
+    assert all(isinstance(step, ChordStep) for step in convexity(
+        parse("abs(x) - abs(y)", [X, Y]), (X, Y), {}).witnesses.values())
+
+
 def test_latex_and_json_render():
     import json
 
@@ -518,14 +564,15 @@ def test_latex_and_json_render():
 
     solution = solve(CUBE)
     tex = render(solution, "latex")
-    assert r"\item \textbf{chord}: $f(m) = - \frac{1}{8}, (f(p) + f(q))/2 = - \frac{1}{2} \Rightarrow " \
-           r"f(m) > (f(p) + f(q))/2$" in tex
+    assert r"\item \textbf{second derivative at a point}: $f''(p) = -6 \Rightarrow f''(p) < 0$" in tex
     data = json.loads(render(solution, "json"))
-    assert data["answer"]["verdict"] == "neither"
-    assert data["answer"]["witness"]["not_convex"] == [{"x": "-1"}, {"x": "0"}] or \
-        data["answer"]["witness"]["not_convex"] == [{"x": -1}, {"x": 0}]
-    steps = data["steps"][1]["items"]
-    assert steps[1]["rule"] == "chord"
+    assert data["answer"] == {"verdict": "neither", "reason": "f'' < 0 at one point and f'' > 0 at another",
+                              "witness": {"not_convex": [{"x": -1}], "not_concave": [{"x": 3}]}}
+    witnesses = data["steps"][1]["items"]
+    assert [item.get("rule") for item in witnesses] == [None, "curvature_at_point", None, "curvature_at_point"]
+    chords = json.loads(render(solve(KINKS), "json"))
+    assert chords["answer"]["witness"] == {"not_convex": [{"x": 3, "y": 2}, {"x": -1, "y": -2}],
+                                           "not_concave": [{"x": 2, "y": 3}, {"x": -2, "y": 2}]}
 
 
 # ---------------------------------------------------------------- the command
