@@ -599,9 +599,11 @@ def _numeric(expr, variables):
             v = fn(*point)
         except (ValueError, ZeroDivisionError, OverflowError, TypeError, NameError):
             return None
-        if isinstance(v, complex) or v != v or v in (float("inf"), float("-inf")):
-            return None
-        return float(v)
+        try:
+            v = float(v)
+        except (TypeError, ValueError, OverflowError):
+            return None                          # complex, or not a number
+        return None if v != v or v in (float("inf"), float("-inf")) else v
 
     return value
 
@@ -678,7 +680,7 @@ def _directions(n: int) -> list:
     return out
 
 
-def hessian_witnesses(expr, variables, domain, seed: int = 0, tries: int = 40) -> dict:
+def hessian_witnesses(expr, variables, domain, seed: int = 0, tries: int = 90) -> dict:
     """{'not convex': CurvatureAtPoint, 'not concave': …} for a twice-differentiable f: interior
     rational points p and directions v where vᵀH(p)v < 0 (> 0), the sign checked exactly."""
     if not _smooth(expr) or len(variables) > MAX_HESSIAN_VARS:
@@ -695,11 +697,12 @@ def hessian_witnesses(expr, variables, domain, seed: int = 0, tries: int = 40) -
     for attempt in range(tries):
         if len(found) == 2:
             break
-        den = 1 if attempt < tries // 2 else 4
+        den = 1 if attempt < tries // 3 else 4 if attempt < 2 * tries // 3 else 16
         p = tuple(_sample(rng, (domain or {}).get(v), den) for v in variables)
         if not _interior(domain, variables, p) or _chord_check(expr, variables, p, p) is None:
             continue
-        entries = [[numeric[i][j](p) for j in range(n)] for i in range(n)]
+        fp = tuple(float(c) for c in p)
+        entries = [[numeric[i][j](fp) for j in range(n)] for i in range(n)]
         if any(e is None for row in entries for e in row):
             continue
         for v in dirs:
@@ -776,6 +779,25 @@ class Convexity(Walkthrough):
     final: tuple = ()
 
 
+def _natural_interval(expr, variables, domain):
+    """For one variable: the interval where f is defined and continuous (x·ln x: x > 0), when it
+    is one interval smaller than the given domain; None otherwise (several pieces, like 1/x,
+    or sympy cannot tell)."""
+    if len(variables) != 1 or (expr.free_symbols - set(variables)):
+        return None
+    from .functions import rewrite_activations
+
+    x = variables[0]
+    given = domain.get(x, sp.Reals)
+    try:
+        found = sp.calculus.util.continuous_domain(rewrite_activations(expr), x, given)
+    except Exception:  # noqa: BLE001 - sympy cannot tell: keep the given domain
+        return None
+    if not isinstance(found, sp.Interval) or found == given or found.measure == 0:
+        return None
+    return found
+
+
 def convexity(expr, variables, domain=None, seed: int = 0) -> Convexity:
     """Decide whether ``expr`` is convex, concave, affine or neither in ``variables`` on ``domain``
     ({Symbol: Interval}); 'unknown' when neither the composition rules nor the second-order
@@ -784,13 +806,16 @@ def convexity(expr, variables, domain=None, seed: int = 0) -> Convexity:
 
     variables = tuple(variables)
     domain = dict(domain or {})
+    natural = _natural_interval(expr, variables, domain)
+    if natural is not None:
+        domain[variables[0]] = natural
     assumed = assumed_symbols(variables, domain)
     rules = _Rules(variables, assumed)
     dcp = rules.step(expr)
     sections = []
     where = ", ".join(domain_text(v, domain[v]) for v in variables if v in domain)
     intro = [Text(f"f({', '.join(math_text(v) for v in variables)}) = {math_text(expr)}"
-                  + (f", on the domain {where}" if where else ""))]
+                  + (f", on {'its' if natural is not None else 'the'} domain {where}" if where else ""))]
     witnesses: dict = {}
     steps: tuple = ()
     if dcp.curvature != UNKNOWN:
@@ -816,7 +841,10 @@ def convexity(expr, variables, domain=None, seed: int = 0) -> Convexity:
                 verdict = "unknown"
                 reason = "neither the composition rules nor the second-order condition decide"
                 if witnesses:
-                    reason += f"; f is {next(iter(witnesses))} (a verified chord)"
+                    reason += f"; f is {next(iter(witnesses))} (verified witness)"
+                elif expr.free_symbols - set(variables):
+                    reason += "; no witness is sought while the parameters (" + ", ".join(
+                        sorted(s.name for s in expr.free_symbols - set(variables))) + ") have no values"
             if witnesses:
                 sections.append(Section("Witnesses", tuple(_witness_items(witnesses, variables))))
     title = f"Convexity of {math_text(expr)}"

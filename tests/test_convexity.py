@@ -377,12 +377,25 @@ def _build(terms):
 
 
 @settings(max_examples=int(os.environ.get("CONVEXITY_EXAMPLES", "40")), deadline=None)
-@given(expressions())
-def test_property_never_convex_for_a_nonconvex_function(terms):
+@given(expressions(), st.sampled_from((None, POS, NONNEG, NEG, sp.Interval(-1, 2))))
+def test_property_never_convex_for_a_nonconvex_function(terms, x_domain):
     expr = _build(terms)
     variables = tuple(v for v in (X, Y) if v in expr.free_symbols) or (X,)
-    result = convexity(expr, variables, {})
+    domain = {X: x_domain} if x_domain is not None and X in variables else {}
+    result = convexity(expr, variables, domain)
     assert_sound(result)
+
+
+def test_property_examples_reach_every_verdict():
+    """The random expressions of the property test are not all 'unknown': the test has teeth."""
+    rng = random.Random(5)
+    seen = set()
+    for _ in range(40):
+        terms = [(rng.choice((-3, -1, 1, 2)), rng.choice(ATOMS)) for _ in range(rng.randint(1, 2))]
+        expr = _build(terms)
+        variables = tuple(v for v in (X, Y) if v in expr.free_symbols) or (X,)
+        seen.add(convexity(expr, variables, {}).verdict)
+    assert {"convex", "concave", "neither"} <= seen
 
 
 # ---------------------------------------------------------------- problem files
