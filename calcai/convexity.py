@@ -182,7 +182,7 @@ class HessianRule(CurvatureStep):
 class SignStep(CurvatureStep):
     """An expression shown ≥ 0 or ≤ 0 on the domain (``relation`` is its sign)."""
     rule = "sign"
-    label = "on the domain"
+    label = "sign on the domain"
     name: Any = None            # f'' or M₁₂ (text)
     value: Any = None
     relation: str = "≥"
@@ -540,7 +540,34 @@ def _sample_points(xs, assumed: dict, count: int = 24, seed: int = 0) -> list:
     return points
 
 
-def second_order(expr, variables, assumed: dict):
+def _range_proof(d2, x, interval):
+    """(relation, range) when sympy's exact range of f'' on the interval (critical points and
+    ends: function_range) is ≥ 0 or ≤ 0 there; None otherwise."""
+    if interval is None or sp.count_ops(d2) > 60:
+        return None
+    from sympy.calculus.util import function_range
+
+    try:
+        found = function_range(d2, x, interval)
+    except Exception:  # noqa: BLE001 - no range from sympy: no proof
+        return None
+    if not isinstance(found, sp.Interval):
+        return None
+    if found.inf.is_nonnegative:
+        return "≥", found
+    if found.sup.is_nonpositive:
+        return "≤", found
+    return None
+
+
+def _interval_text(interval) -> str:
+    from .render.text import math_text
+
+    return (("(" if interval.left_open else "[") + f"{math_text(interval.inf)}, {math_text(interval.sup)}"
+            + (")" if interval.right_open else "]"))
+
+
+def second_order(expr, variables, assumed: dict, domain=None):
     """A HessianRule / SecondDerivativeRule step proving convexity or concavity, or None."""
     if not _smooth(expr) or len(variables) > MAX_HESSIAN_VARS:
         return None
@@ -561,6 +588,13 @@ def second_order(expr, variables, assumed: dict):
             if form is not None:
                 return SecondDerivativeRule(expr, curv, (SignStep(expr, curv, name="f''",
                                                                   value=form.xreplace(back), relation=want),))
+        ranged = _range_proof(d2, xs[0], (domain or {}).get(variables[0]))
+        if ranged is not None:
+            want, found = ranged
+            curv = CONVEX if want == "≥" else CONCAVE
+            return SecondDerivativeRule(expr, curv, (SignStep(
+                expr, curv, name="f''", value=d2.xreplace(back), relation=want,
+                note=f"f'' takes values in {_interval_text(found)}"),))
         return None
     H = sp.hessian(f, xs)
     if H.is_zero_matrix:
@@ -826,7 +860,7 @@ def convexity(expr, variables, domain=None, seed: int = 0) -> Convexity:
     else:
         sections.append(Section("Composition rules", tuple(intro) + (
             Text("The composition rules do not decide the curvature:"), dcp)))
-        second = second_order(expr, variables, assumed)
+        second = second_order(expr, variables, assumed, domain)
         if second is not None:
             verdict = second.curvature
             reason = "second-order condition: " + _second_order_reason(verdict, len(variables))

@@ -184,6 +184,10 @@ RULE_CASES = [
     ("x*ln(x)", (X,), {X: POS}, "convex", SecondDerivativeRule),
     ("-x*ln(x)", (X,), {X: POS}, "concave", SecondDerivativeRule),
     ("x^4 + x^2*y^2 + y^4", (X, Y), {}, "convex", HessianRule),
+    ("sin(x)", (X,), {X: sp.Interval(0, 3)}, "concave", SecondDerivativeRule),
+    ("ln(x) + x^2", (X,), {X: sp.Interval(1, 5)}, "convex", SecondDerivativeRule),
+    ("x^3 - 3x", (X,), {X: sp.Interval(-1, 2)}, "neither", None),
+    ("x*ln(x)", (X,), {}, "convex", SecondDerivativeRule),        # on its domain x > 0
     ("x^3", (X,), {X: POS}, "convex", PowerRule),
     ("x*y", (X, Y), {X: POS, Y: POS}, "neither", None),
     # neither, with witnesses
@@ -231,10 +235,22 @@ def test_second_derivative_proof_uses_the_domain():
     result = analyse("x*ln(x)", (X,), {X: POS})
     (second,) = result.steps
     (sign,) = second.substeps
-    assert sp.simplify(sign.value - 1 / X) == 0
-    # without the domain, log(x) still forces x > 0 and f'' = 1/x has no proven sign for real x:
-    # the analysis must not claim convexity from a sign it cannot prove
-    assert analyse("x*ln(x)", (X,)).verdict in ("convex", "unknown")
+    assert sp.simplify(sign.value - 1 / X) == 0 and sign.relation == "≥"
+    # without a domain, one variable's natural domain (where f is continuous) is used when it is
+    # one interval: x·ln(x) lives on x > 0
+    natural = analyse("x*ln(x)", (X,))
+    assert natural.domain == {X: POS} and natural.verdict == "convex"
+    assert "on its domain x > 0" in str(natural)
+    # 1/x lives on two pieces: no natural interval, no proof
+    assert analyse("1/x", (X,)).domain == {}
+
+
+def test_second_derivative_by_its_range_on_an_interval():
+    result = analyse("sin(x)", (X,), {X: sp.Interval(0, 3)})
+    (second,) = result.steps
+    (sign,) = second.substeps
+    assert sign.value == -sp.sin(X) and sign.relation == "≤"
+    assert sign.note == "f'' takes values in [−1, 0]"
 
 
 def test_never_convex_without_proof():
