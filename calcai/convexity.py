@@ -867,6 +867,9 @@ def convexity(expr, variables, domain=None, seed: int = 0) -> Convexity:
             steps = (second,)
             sections.append(Section("Second-order condition", (second,)))
         else:
+            tried = _second_order_tried(expr, variables)
+            if tried:
+                sections.append(Section("Second-order condition", tried))
             # with parameters (symbols that are not variables) a chord holds for some values only
             witnesses = {} if expr.free_symbols - set(variables) else _witnesses(expr, variables, domain, seed)
             if len(witnesses) == 2:
@@ -884,6 +887,23 @@ def convexity(expr, variables, domain=None, seed: int = 0) -> Convexity:
     title = f"Convexity of {math_text(expr)}"
     final = (Text(f"{verdict} ({reason})"),)
     return Convexity(expr, variables, domain, verdict, reason, steps, witnesses, title, tuple(sections), final)
+
+
+def _second_order_tried(expr, variables) -> tuple:
+    """f'' or the Hessian, when the second-order condition was tried and proved nothing."""
+    if not _smooth(expr) or len(variables) > MAX_HESSIAN_VARS:
+        return ()
+    from .functions import rewrite_activations
+    from .solution import Equation
+
+    f = rewrite_activations(expr)
+    if len(variables) == 1:
+        shown = Equation("f''", sp.diff(f, variables[0], 2), approx=False)
+        what = "f'' has"
+    else:
+        shown = Equation("H", sp.hessian(f, variables), approx=False)
+        what = "The principal minors of H have"
+    return (shown, Text(f"{what} no sign that sympy can prove on the domain."))
 
 
 def _witnesses(expr, variables, domain, seed) -> dict:

@@ -506,6 +506,11 @@ The composition rules do not decide the curvature:
 power (p = 3): x³ is unknown
   affine function: x is affine
 
+Second-order condition
+----------------------
+f'' = 6x
+f'' has no sign that sympy can prove on the domain.
+
 Witnesses
 ---------
 not convex: at p = −1, the curvature is negative:
@@ -526,6 +531,12 @@ The composition rules do not decide the curvature:
 
 - **power** ($p = 3$): $x^{3} \\ \\text{is unknown}$
   - **affine function**: $x \\ \\text{is affine}$
+
+## Second-order condition
+
+$f'' = 6 x$
+
+f'' has no sign that sympy can prove on the domain.
 
 ## Witnesses
 
@@ -597,7 +608,7 @@ def test_latex_and_json_render():
     data = json.loads(render(solution, "json"))
     assert data["answer"] == {"verdict": "neither", "reason": "f'' < 0 at one point and f'' > 0 at another",
                               "witness": {"not_convex": [{"x": -1}], "not_concave": [{"x": 3}]}}
-    witnesses = data["steps"][1]["items"]
+    witnesses = data["steps"][2]["items"]
     assert [item.get("rule") for item in witnesses] == [None, "curvature_at_point", None, "curvature_at_point"]
     chords = json.loads(render(solve(KINKS), "json"))
     assert chords["answer"]["witness"] == {"not_convex": [{"x": 3, "y": 2}, {"x": -1, "y": -2}],
