@@ -342,7 +342,7 @@ class _Rules:
             inner = self.step(expr.args[0])
             return MaxRule(expr, _compose(CONVEX, "up", inner.curvature), (ConstantRule(sp.S.Zero, CONSTANT), inner),
                            note="ReLU(u) = max(0, u)")
-        if isinstance(expr, leaky_relu) and 0 <= expr.args[1] <= 1:
+        if isinstance(expr, leaky_relu) and expr.args[1].is_number and 0 <= expr.args[1] <= 1:
             inner = self.step(expr.args[0])
             return MaxRule(expr, _compose(CONVEX, "up", inner.curvature), (inner,),
                            note=f"leaky ReLU = max(u, {expr.args[1]}·u)")
