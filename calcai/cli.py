@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("expr")
     c.add_argument("--vars", help="variables in order, e.g. w1,w2 (default: all, by name)")
     c.add_argument("--domain", action="append", metavar="VAR=SIGN",
-                   help='where a variable lives: w1=">0" (also >=0, <0, <=0) or x=[-1,2] (repeatable, or comma-separated)')
+                   help='where a variable lives: w1=">0" (also >=0, <0, <=0) or x=[-1,2] '
+                        '(repeatable, or comma-separated)')
 
     for name, help_text in (("solve", "solve problem files and print walkthroughs"),
                             ("check", "solve problem files and compare with their expected answers")):

@@ -714,6 +714,29 @@ def _directions(n: int) -> list:
     return out
 
 
+def _eigen_directions(entries) -> list:
+    """The eigenvectors of the smallest and largest eigenvalue of a float matrix, rounded to
+    rationals (directions to try beyond eᵢ ± eⱼ; the sign is then checked exactly)."""
+    if len(entries) < 2:
+        return []
+    import numpy as np
+
+    try:
+        _values, vectors = np.linalg.eigh(np.array(entries, dtype=float))
+    except (np.linalg.LinAlgError, ValueError):
+        return []
+    out = []
+    for k in (0, len(entries) - 1):
+        col = vectors[:, k]
+        scale = max(abs(c) for c in col)
+        if not scale > 0:
+            continue
+        v = tuple(sp.Rational(round(8 * c / scale), 8) for c in col)
+        if any(v):
+            out.append(v)
+    return out
+
+
 def hessian_witnesses(expr, variables, domain, seed: int = 0, tries: int = 90) -> dict:
     """{'not convex': CurvatureAtPoint, 'not concave': …} for a twice-differentiable f: interior
     rational points p and directions v where vᵀH(p)v < 0 (> 0), the sign checked exactly."""
@@ -739,8 +762,8 @@ def hessian_witnesses(expr, variables, domain, seed: int = 0, tries: int = 90) -
         entries = [[numeric[i][j](fp) for j in range(n)] for i in range(n)]
         if any(e is None for row in entries for e in row):
             continue
-        for v in dirs:
-            approx = sum(v[i] * entries[i][j] * v[j] for i in range(n) for j in range(n))
+        for v in dirs + _eigen_directions(entries):
+            approx = sum(float(v[i]) * entries[i][j] * float(v[j]) for i in range(n) for j in range(n))
             what = "not convex" if approx < -1e-9 else "not concave" if approx > 1e-9 else None
             if what is None or what in found:
                 continue
@@ -848,7 +871,8 @@ def convexity(expr, variables, domain=None, seed: int = 0) -> Convexity:
     dcp = rules.step(expr)
     sections = []
     where = ", ".join(domain_text(v, domain[v]) for v in variables if v in domain)
-    intro = [Text(f"f({', '.join(math_text(v) for v in variables)}) = {math_text(expr)}"
+    args = f"({', '.join(math_text(v) for v in variables)})" if variables else ""
+    intro = [Text(f"f{args} = {math_text(expr)}"
                   + (f", on {'its' if natural is not None else 'the'} domain {where}" if where else ""))]
     witnesses: dict = {}
     steps: tuple = ()

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from calcai import parse
 from calcai.convexity import (
-    AbsRule, ChordStep, CurvatureAtPoint, AffineRule, ConstantRule, ExpRule, HessianRule, LogRule, LogSumExpRule, MaxRule, MinRule, NormRule,
+    AbsRule, AffineRule, ChordStep, ConstantRule, CurvatureAtPoint, ExpRule, HessianRule, LogRule, LogSumExpRule,
+    MaxRule, MinRule, NormRule,
     PowerRule, ScalingRule, SecondDerivativeRule, SoftplusRule, SumRule, convexity,
 )
 from calcai.functions import numeric_namespace, relu, rewrite_activations
@@ -253,6 +254,15 @@ def test_second_derivative_by_its_range_on_an_interval():
     assert sign.note == "f'' takes values in [−1, 0]"
 
 
+def test_negative_curvature_found_along_an_eigenvector():
+    # eᵢ and eᵢ ± eⱼ all see positive curvature (2, 2 ± 2·9/5·…); (1, 1, 1) sees 3·2 − 6·9/5 = −24/5
+    result = analyse("x^2 + y^2 + z^2 - 9/5*(x*y + y*z + x*z)", (X, Y, Z))
+    assert result.verdict == "neither"
+    step = result.witnesses["not convex"]
+    assert isinstance(step, CurvatureAtPoint) and step.direction == (1, 1, 1) and step.value == sp.Rational(-24, 5)
+    assert_sound(result)
+
+
 def test_never_convex_without_proof():
     # Hessian [[0, 1], [1, 0]] at every point: indefinite
     assert analyse("x*y", (X, Y)).verdict == "neither"
@@ -439,7 +449,8 @@ problems:
     expected: {verdict: convexx}
 """, "f.yaml")
     text = str(err.value)
-    assert "f.yaml:6:17: problem b: field 'domain.x' must be \"> 0\", \">= 0\", \"< 0\", \"<= 0\" or [lo, hi], not '> 1'" in text
+    assert ("f.yaml:6:17: problem b: field 'domain.x' must be \"> 0\", \">= 0\", \"< 0\", \"<= 0\" or [lo, hi], "
+            "not '> 1'") in text
     assert "f.yaml:7:25: problem b: field 'expected.verdict' must be one of: convex, concave, affine, neither, " \
            "unknown, not 'convexx'; did you mean 'convex'?" in text
     with pytest.raises(ProblemFileError, match="field 'domain' gives y, which is not in vars"):
