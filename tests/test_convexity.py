@@ -255,7 +255,7 @@ def test_second_derivative_by_its_range_on_an_interval():
 
 
 def test_negative_curvature_found_along_an_eigenvector():
-    # eᵢ and eᵢ ± eⱼ all see positive curvature (2, 2 ± 2·9/5·…); (1, 1, 1) sees 3·2 − 6·9/5 = −24/5
+    # eᵢ sees 2 and eᵢ ± eⱼ see 4 ∓ 18/5, all > 0; only (1, 1, 1) sees 3·2 − 6·9/5 = −24/5
     result = analyse("x^2 + y^2 + z^2 - 9/5*(x*y + y*z + x*z)", (X, Y, Z))
     assert result.verdict == "neither"
     step = result.witnesses["not convex"]
