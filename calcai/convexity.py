@@ -1,6 +1,7 @@
 """Convexity of a function of real variables: convex, concave, affine, neither or unknown, with the proof.
 
-Two routes decide a verdict, and each leaves its reasoning as a tree of small frozen steps:
+Two routes decide a verdict, and each leaves its reasoning as a tree of small frozen steps (laid
+out by every renderer through the solving-step interface: rule, label, shown, substeps):
 
 1. composition rules, as in disciplined convex programming (DCP): affine functions, nonnegative
    sums and scalings, exp, log, powers by exponent and sign, |·|, max/min, ReLU, softplus,
@@ -9,16 +10,20 @@ Two routes decide a verdict, and each leaves its reasoning as a tree of small fr
    function of a concave function is convex, and the mirror rules for concave);
 2. the second-order condition: f'' ≥ 0 (one variable) or every principal minor of the Hessian
    ≥ 0 (several), each shown nonnegative by sympy from the domain's signs (x > 0 ⇒ x is a
-   positive symbol), or the mirror signs for concave.
+   positive symbol), or, on an interval, by the exact range of f'' there (sympy's
+   function_range); the mirror signs for concave. A cheap numeric look at sample points skips
+   proofs that cannot succeed; it never decides a sign.
 
-"neither" needs two verified chords: points p, q whose midpoint lies above the chord (so f is
-not convex) and points whose midpoint lies below it (not concave). Chords are found by
-sampling and then checked exactly at rational points (sympy decides the sign of the exact
-difference, or a 60-digit evaluation does when sympy cannot). Anything else is "unknown":
-convexity is never claimed without a proof.
+"neither" needs two verified witnesses, one that f is not convex and one that it is not concave:
+for a twice-differentiable f, an interior rational point p and a direction v with vᵀH(p)v < 0
+(resp. > 0), else a chord: points p, q whose midpoint value lies above (resp. below) the chord.
+Candidates are found by sampling; each is then checked exactly at rational points (sympy decides
+the sign of the exact value, or a 60-digit evaluation does when sympy cannot). Anything else is
+"unknown": convexity is never claimed without a proof.
 
-The domain is ``{Symbol: sympy Interval}`` (x > 0 is ``Interval.open(0, oo)``). Engine
-functions take sympy objects only.
+The domain is ``{Symbol: sympy Interval}`` (x > 0 is ``Interval.open(0, oo)``). For one variable
+without a domain, the interval where f is defined and continuous (x·ln x: x > 0) is used when it
+is a single interval. Engine functions take sympy objects only.
 """
 
 from __future__ import annotations

@@ -366,6 +366,11 @@ def generated(n, seed):
     return cases
 
 
+def test_generated_set_covers_every_verdict():
+    verdicts = [verdict for *_, verdict in generated(60, seed=9)]
+    assert min(verdicts.count(v) for v in ("convex", "concave", "neither")) >= 10, verdicts
+
+
 @pytest.mark.parametrize("expr, variables, verdict", generated(60, seed=9), ids=lambda v: str(v)[:40])
 def test_generated_compositions(expr, variables, verdict):
     result = convexity(expr, variables, {})
