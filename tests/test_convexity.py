@@ -631,6 +631,20 @@ def test_latex_and_json_render():
                                            "not_concave": [{"x": 2, "y": 3}, {"x": -2, "y": 2}]}
 
 
+def test_rich_render():
+    import io
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    Console(file=buf, force_terminal=False, width=100).print(solve(CUBE))
+    out = buf.getvalue()
+    assert "\x1b[" not in out
+    assert "second derivative at a point: f''(p) = −6 ⇒ f''(p) < 0" in out
+    assert "power (p = 3): x³ is unknown" in out
+    assert "neither (f'' < 0 at one point and f'' > 0 at another)" in out
+
+
 # ---------------------------------------------------------------- the command
 
 def calcai(*args):
