@@ -548,8 +548,13 @@ def _sample_points(xs, assumed: dict, count: int = 24, seed: int = 0) -> list:
 def _range_proof(d2, x, interval):
     """(relation, range) when sympy's exact range of f'' on the interval (critical points and
     ends: function_range) is ≥ 0 or ≤ 0 there; None otherwise."""
-    if interval is None or sp.count_ops(d2) > 60:
+    if interval is None or sp.count_ops(d2) > 40:
         return None
+    lo = float(interval.inf) if interval.inf != -sp.oo else float(interval.sup) - 10
+    hi = float(interval.sup) if interval.sup != sp.oo else lo + 10
+    values = [v for v in (_numeric(d2, [x])([lo + (hi - lo) * k / 64]) for k in range(65)) if v is not None]
+    if not values or (min(values) < -1e-9 and max(values) > 1e-9):
+        return None                     # f'' takes both signs there: no range can prove a sign
     from sympy.calculus.util import function_range
 
     try:
@@ -570,6 +575,15 @@ def _interval_text(interval) -> str:
 
     return (("(" if interval.left_open else "[") + f"{math_text(interval.inf)}, {math_text(interval.sup)}"
             + (")" if interval.right_open else "]"))
+
+
+def _det(rows):
+    """The determinant by cofactor expansion, as the textbook writes it (no simplification:
+    sympy's det tidies every product, which takes minutes on a messy Hessian)."""
+    if len(rows) == 1:
+        return rows[0][0]
+    return sp.Add(*((-1) ** j * rows[0][j] * _det([r[:j] + r[j + 1:] for r in rows[1:]])
+                    for j in range(len(rows)) if rows[0][j] != 0))
 
 
 def second_order(expr, variables, assumed: dict, domain=None):
@@ -610,7 +624,7 @@ def second_order(expr, variables, assumed: dict, domain=None):
     minors = []
     for k in range(1, n + 1):
         for idx in combinations(range(n), k):
-            m = H.extract(list(idx), list(idx)).det(method="berkowitz") if k > 1 else H[idx[0], idx[0]]
+            m = _det([[H[i, j] for j in idx] for i in idx])
             minors.append((k, idx, m))
     for curv in (CONVEX, CONCAVE):
         steps = []
