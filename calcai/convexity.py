@@ -493,15 +493,22 @@ def _smooth(expr) -> bool:
         for a in sp.preorder_traversal(expr))
 
 
+REWRITE_OPS = 50         # rewritings (factor, together, cancel) only for expressions this small
+SIMPLIFY_OPS = 25        # … and simplify for smaller ones still: both can take minutes on big ones
+
+
 def _forms(expr):
-    """The expression as given, then cheap rewritings sympy may read the sign of."""
+    """The expression as given, then, when it is small, rewritings sympy may read the sign of."""
     yield expr
-    for fn in (sp.factor, sp.together, sp.cancel):
+    ops = sp.count_ops(expr)
+    if ops > REWRITE_OPS:
+        return
+    for fn in (sp.together, sp.factor, sp.cancel):
         try:
             yield fn(expr)
         except Exception:  # noqa: BLE001 - a rewriting sympy cannot do is skipped
             continue
-    if sp.count_ops(expr) < 80:
+    if ops <= SIMPLIFY_OPS:
         yield sp.simplify(expr)
 
 
