@@ -279,6 +279,24 @@ def test_unknown_when_nothing_decides():
     assert_sound(result)
 
 
+def test_parameters_are_constants_and_give_no_witness():
+    A = sp.Symbol("a", real=True)
+    hinge = convexity(parse("max(0, 1 - a*(3w1 + w2))", [W1, W2]), (W1, W2), {})
+    assert hinge.verdict == "convex"          # affine in w for every a
+    scaled = convexity(A * X**2, (X,), {})
+    assert scaled.verdict == "unknown" and scaled.witnesses == {}
+    assert scaled.reason.endswith("no witness is sought while the parameters (a) have no values")
+    positive = sp.Symbol("a", positive=True)
+    assert convexity(positive * X**2, (X,), {}).verdict == "convex"
+
+
+def test_cli_domain_option_parsing():
+    from calcai.commands import _domain_text
+
+    assert _domain_text(["x=[-1,2],y=<0", "z=>=0"]) == {"x": ["-1", "2"], "y": "<0", "z": ">=0"}
+    assert _domain_text(None) is None
+
+
 # ---------------------------------------------------------------- the tutorial's losses
 
 def test_tutorial_losses_are_convex():
