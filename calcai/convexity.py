@@ -310,7 +310,6 @@ class _Rules:
     def __init__(self, variables, assumed: dict):
         self.vars = set(variables)
         self.assumed = assumed
-        self.back = {v: k for k, v in assumed.items()}
 
     def sign(self, expr) -> int | None:
         return _sign(expr.xreplace(self.assumed))
@@ -320,7 +319,7 @@ class _Rules:
             return True
         try:
             poly = sp.Poly(expr, *sorted(expr.free_symbols & self.vars, key=lambda s: s.name))
-        except sp.PolynomialError:
+        except Exception:  # noqa: BLE001 - not a polynomial in the variables (PolynomialError and kin)
             return False
         return poly.total_degree() <= 1 and not any(
             c.free_symbols & self.vars for c in poly.coeffs())
