@@ -451,10 +451,11 @@ class _Rules:
 
 
 def _ordered_terms(expr) -> list:
-    from .render.text import reader_order
+    """The terms of a sum in the order the text renderer prints them."""
+    from .render.text import MathTextPrinter
 
     try:
-        return reader_order(list(expr.args))
+        return list(MathTextPrinter()._as_ordered_terms(expr))
     except Exception:  # noqa: BLE001 - ordering is cosmetic
         return list(expr.args)
 
