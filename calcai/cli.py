@@ -100,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     goal.add_argument("--min", dest="goal", action="store_const", const="min")
     c.add_argument("--vars")
 
+    c = command("convex", "convex, concave, affine or neither: composition rules, second-order condition, witnesses")
+    c.add_argument("expr")
+    c.add_argument("--vars", help="variables in order, e.g. w1,w2 (default: all, by name)")
+    c.add_argument("--domain", action="append", metavar="VAR=SIGN",
+                   help='where a variable lives: w1=">0" (also >=0, <0, <=0) or x=[-1,2] '
+                        '(repeatable, or comma-separated)')
+
     for name, help_text in (("solve", "solve problem files and print walkthroughs"),
                             ("check", "solve problem files and compare with their expected answers")):
         c = command(name, help_text)

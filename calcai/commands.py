@@ -178,6 +178,32 @@ def _names(text: str | None) -> list | None:
     return None if text is None else [v.strip() for v in text.split(",") if v.strip()]
 
 
+def _domain_text(options) -> dict | None:
+    """``--domain w1=">0",x=[-1,2]`` → {"w1": ">0", "x": ["-1", "2"]} (read by the validator)."""
+    if not options:
+        return None
+    domain = {}
+    for option in options:
+        parts, depth, start = [], 0, 0
+        for i, ch in enumerate(option + ","):
+            depth += ch == "["
+            depth -= ch == "]"
+            if ch == "," and depth == 0:
+                parts.append(option[start:i])
+                start = i + 1
+        for part in filter(str.strip, parts):
+            name, eq, value = part.partition("=")
+            name, value = name.strip(), value.strip()
+            if not eq or not name or not value:
+                raise CalcaiError(f'--domain {option}: expected VAR=SIGN like w1=">0" or VAR=[lo,hi] like x=[-1,2]')
+            if name in domain:
+                raise CalcaiError(f"--domain {option}: {name} is given twice")
+            if value.startswith("[") and value.endswith("]"):
+                value = [v.strip() for v in value[1:-1].split(",")]
+            domain[name] = value
+    return domain
+
+
 def _one_off_problem(args) -> dict:
     c = args.command
     if c == "diff" and (getattr(args, "vectors", None) or getattr(args, "matrices", None)):
@@ -208,6 +234,9 @@ def _one_off_problem(args) -> dict:
     elif c == "lagrange":
         data = {"kind": "lagrange", "objective": args.objective, "constraints": list(args.subject_to),
                 "goal": args.goal or "max", "vars": _names(args.vars)}
+    elif c == "convex":
+        data = {"kind": "convexity", "expr": args.expr, "vars": _names(args.vars),
+                "domain": _domain_text(args.domain)}
     else:  # pragma: no cover - argparse knows the commands
         raise CalcaiError(f"unknown command {c!r}")
     data = {k: v for k, v in data.items() if v is not None}

@@ -33,6 +33,7 @@ shapes              mapping name -> size (a whole number or a size name) or [row
 arrays              mapping name -> a number, a list of numbers or a list of rows
 definitions         mapping new name -> expression text (read by the kind's solver)
 answer              the expected answer: plain data in the kind's answer shape
+domain              mapping variable -> "> 0" | ">= 0" | "< 0" | "<= 0" | [lo, hi] -> ``{Symbol: Interval}``
 ==================  =======================================================================
 """
 
@@ -69,6 +70,7 @@ FIELD_TYPES: dict[str, str] = {
     "shapes": "a mapping of names to sizes like {x: 2, y: n} or shapes like {W: [2, n]}",
     "definitions": "a mapping of new names to expressions like {y: W x}",
     "arrays": "a mapping of names to numbers, lists or lists of rows like {W: [[1, 2], [3, 4]], x: [3, 4]}",
+    "domain": 'a mapping of variables to "> 0", ">= 0", "< 0", "<= 0" or [lo, hi], like {w1: "> 0"}',
 }
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "linear", "softmax")
@@ -683,6 +685,23 @@ _KIND_LIST = (
     expected: {value: "ln(4/3)/2"}
 """),
         answer_form="map", answer_keys=("value",),
+    ),
+    Kind(
+        "convexity", "Is a function convex, concave, affine or neither? By composition rules or the "
+        "second-order condition, with a verified witness for 'neither'.",
+        (_expr(), _vars(),
+         Field("domain", "domain", False, "where each variable lives (default: all reals)")),
+        "{verdict: convex/concave/affine/neither/unknown, reason: text, witness: for neither "
+        "{not_convex: [p, q], not_concave: [p, q]}: chords whose midpoint lies above / below f}",
+        _example("""
+  - id: hinge-is-convex
+    kind: convexity
+    expr: "max(0, 1 - (3w1 + w2))"
+    vars: [w1, w2]
+    domain: {w1: "> 0"}
+    expected: {verdict: convex}
+"""),
+        answer_form="map", answer_keys=("verdict", "reason", "witness"),
     ),
 )
 

@@ -550,6 +550,32 @@ class _Converter:
             raise _Invalid(f"field '{path}' must have a < b, not [{a}, {b}]", node)
         return (a, b)
 
+    _SIGNS = {">0": "> 0", ">=0": ">= 0", "<0": "< 0", "<=0": "<= 0"}
+
+    def _domain(self, node, field, path):
+        import sympy as sp
+
+        out = {}
+        for key, value in self.mapping(node, field.what, path):
+            name = self.var_name(key, path, field.what)
+            sym = self.symbol(name)
+            if sym in out:
+                raise _Invalid(f"field '{path}' gives '{name}' twice", key)
+            p = f"{path}.{name}"
+            self.note(p, value)
+            if isinstance(value, YSeq):
+                lo, hi = self._bounds(value, Field(field.name, "bounds", infinite=True), p)
+                out[sym] = sp.Interval(lo, hi)
+                continue
+            what = '"> 0", ">= 0", "< 0", "<= 0" or [lo, hi]'
+            self.scalar(value, p, what)
+            text = "".join(value.text.split()).replace("≥", ">=").replace("≤", "<=")
+            if text not in self._SIGNS:
+                raise _type_error(p, what, value)
+            out[sym] = {">0": sp.Interval.open(0, sp.oo), ">=0": sp.Interval(0, sp.oo),
+                        "<0": sp.Interval.open(-sp.oo, 0), "<=0": sp.Interval(-sp.oo, 0)}[text]
+        return out
+
     def _distribution(self, node, field, path):
         import sympy as sp
 
@@ -650,6 +676,7 @@ TEXT_ANSWERS = {
     "definiteness": ("positive definite", "negative definite", "positive semidefinite",
                      "negative semidefinite", "indefinite"),
     "type": ("minimum", "maximum", "saddle", "inconclusive"),
+    "verdict": ("convex", "concave", "affine", "neither", "unknown"),
 }
 
 
@@ -1060,6 +1087,13 @@ class _Builder:
                 err("q", "fields 'p' and 'q' must have the same form: both lists or both {mean, std}")
             elif isinstance(p, list) and len(p) != len(q):
                 err("q", f"fields 'p' and 'q' must have the same length, not {len(p)} and {len(q)}")
+        if name == "convexity" and fields.get("domain"):
+            extra = set(fields["domain"]) - set(fields["vars"])
+            if extra:
+                err("domain", f"field 'domain' gives {names(extra)}, which is not in vars")
+            elif set(fields["domain"]) - fields["expr"].free_symbols:
+                err("domain", f"field 'domain' gives {names(set(fields['domain']) - fields['expr'].free_symbols)}, "
+                    "which is not a variable of the expression")
         if name == "backprop":
             self.check_network(node, label, fields)
         if name == "matrix_gradient":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "calcai"
 ENGINE = ("differentiation", "multivariable", "series", "powerseries", "optimize", "equations", "integrals",
-          "integral_rules", "evaluate")
+          "integral_rules", "evaluate", "convexity")
 
 
 def _modules() -> dict:

@@ -51,6 +51,7 @@ KINDS_MD = [
     "monte_carlo", "gradient_descent", "momentum", "adam", "linear_regression", "backprop",
     "forward_mode", "reverse_mode", "softmax", "cross_entropy", "convolution", "bptt", "kl_divergence",
     "matrix_gradient",
+    "convexity",
 ]
 
 

@@ -26,6 +26,7 @@ MODULE_OF = {
     "convolution": "networks", "bptt": "networks",
     "distribution": "probability", "monte_carlo": "probability", "kl_divergence": "probability",
     "evaluate": "autodiff", "forward_mode": "autodiff", "reverse_mode": "autodiff",
+    "convexity": "convexity",
 }
 MODULE_OF["matrix_gradient"] = "matrix"
 _MODULES = tuple(dict.fromkeys(MODULE_OF.values()))
