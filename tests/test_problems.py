@@ -50,8 +50,7 @@ KINDS_MD = [
     "total_derivative", "critical_points", "lagrange", "taylor", "integral", "distribution",
     "monte_carlo", "gradient_descent", "momentum", "adam", "linear_regression", "backprop",
     "forward_mode", "reverse_mode", "softmax", "cross_entropy", "convolution", "bptt", "kl_divergence",
-    "matrix_gradient",
-    "convexity",
+    "convexity", "matrix_gradient",
 ]
 
 
