@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--order", type=int, required=True)
     c.add_argument("--at", help="evaluate the approximation and its error at a point")
 
-    c = command("integrate", "integrate, with sympy's rules; definite with --from/--to")
+    c = command("integrate", "integrate, showing the working; definite with --from/--to")
     c.add_argument("expr")
     c.add_argument("--wrt")
     c.add_argument("--from", dest="lower")
