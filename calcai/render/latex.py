@@ -374,29 +374,37 @@ def step_tex(node, partial: bool = False, digits: int = 4) -> tuple[str, str, st
     return label or rule_label(node.rule), note, " = ".join(pieces)
 
 
-def latex_step_tree(node, digits: int = 4) -> str:
-    """Nested itemize environments, one item per step."""
+def _itemize(items) -> str:
+    """Nested itemize environments from ``(depth, item text)`` pairs in walk order."""
     lines = [r"\begin{itemize}"]
     depth_open = 0
-    for depth, n, partial in walk_steps(node):
+    for depth, item in items:
         while depth_open < depth:
             lines.append("  " * (depth_open + 1) + r"\begin{itemize}")
             depth_open += 1
         while depth_open > depth:
             lines.append("  " * depth_open + r"\end{itemize}")
             depth_open -= 1
-        label, note, body = step_tex(n, partial, digits)
-        note_tex = f" (${note}$)" if note else ""
-        if is_step_work(n):                 # a line of working: its label in plain words
-            head = f"{escape_text(label)}: " if label else ""
-            lines.append("  " * (depth + 1) + rf"\item {head}${body}$")
-            continue
-        lines.append("  " * (depth + 1) + rf"\item \textbf{{{escape_text(label)}}}{note_tex}: ${body}$")
+        lines.append("  " * (depth + 1) + item)
     while depth_open > 0:
         lines.append("  " * depth_open + r"\end{itemize}")
         depth_open -= 1
     lines.append(r"\end{itemize}")
     return "\n".join(lines)
+
+
+def _step_item(n, partial, digits) -> str:
+    label, note, body = step_tex(n, partial, digits)
+    if is_step_work(n):                     # a line of working: its label in plain words
+        head = f"{escape_text(label)}: " if label else ""
+        return rf"\item {head}${body}$"
+    note_tex = f" (${note}$)" if note else ""
+    return rf"\item \textbf{{{escape_text(label)}}}{note_tex}: ${body}$"
+
+
+def latex_step_tree(node, digits: int = 4) -> str:
+    """Nested itemize environments, one item per step."""
+    return _itemize((depth, _step_item(n, partial, digits)) for depth, n, partial in walk_steps(node))
 
 
 # ---------------------------------------------------------------- equation-solving steps
@@ -457,26 +465,15 @@ def solve_step_tex(node, digits: int = 4) -> tuple[str, str, str, str]:
             shown_tex(getattr(node, "note", None), digits), shown_tex(node.shown, digits))
 
 
+def _solve_item(n, digits) -> str:
+    label, math, note, body = solve_step_tex(n, digits)
+    return rf"\item \textbf{{{escape_text(label)}}}" + (f" ${math}$" if math else "") + \
+        (f" (${note}$)" if note else "") + (f": ${body}$" if body else "")
+
+
 def latex_solve_tree(node, digits: int = 4) -> str:
     """Nested itemize environments, one item per solving step."""
-    lines = [r"\begin{itemize}"]
-    depth_open = 0
-    for depth, n in walk_solve_steps(node):
-        while depth_open < depth:
-            lines.append("  " * (depth_open + 1) + r"\begin{itemize}")
-            depth_open += 1
-        while depth_open > depth:
-            lines.append("  " * depth_open + r"\end{itemize}")
-            depth_open -= 1
-        label, math, note, body = solve_step_tex(n, digits)
-        item = rf"\item \textbf{{{escape_text(label)}}}" + (f" ${math}$" if math else "") + \
-            (f" (${note}$)" if note else "") + (f": ${body}$" if body else "")
-        lines.append("  " * (depth + 1) + item)
-    while depth_open > 0:
-        lines.append("  " * depth_open + r"\end{itemize}")
-        depth_open -= 1
-    lines.append(r"\end{itemize}")
-    return "\n".join(lines)
+    return _itemize((depth, _solve_item(n, digits)) for depth, n in walk_solve_steps(node))
 
 
 # ---------------------------------------------------------------- blocks
