@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--domain", action="append", metavar="VAR=SIGN",
                    help='where a variable lives: w1=">0" (also >=0, <0, <=0) or x=[-1,2] '
                         '(repeatable, or comma-separated)')
+    c.add_argument("--vectors", metavar="NAME:SIZE,...",
+                   help="matrix notation: declare column vectors, e.g. w:d,y:n (then --vars names the variables)")
+    c.add_argument("--matrices", metavar="NAME:RxC,...", help="matrix notation: declare matrices, e.g. X:nxd")
+    c.add_argument("--at", help="with --vectors/--matrices: values of the constants, e.g. A=[[2,1],[1,2]]")
 
     for name, help_text in (("solve", "solve problem files and print walkthroughs"),
                             ("check", "solve problem files and compare with their expected answers")):

@@ -234,6 +234,14 @@ def _one_off_problem(args) -> dict:
     elif c == "lagrange":
         data = {"kind": "lagrange", "objective": args.objective, "constraints": list(args.subject_to),
                 "goal": args.goal or "max", "vars": _names(args.vars)}
+    elif c == "convex" and (args.vectors or args.matrices):
+        if args.domain:
+            raise CalcaiError("--domain is for scalar variables; with --vectors/--matrices the rules hold everywhere")
+        data = {"kind": "matrix_convexity", "expr": args.expr, "vars": _names(args.vars),
+                "vectors": _declarations(args.vectors, "--vectors", False),
+                "matrices": _declarations(args.matrices, "--matrices", True), "at": _matrix_at(args.at)}
+        if not data["vars"]:
+            raise CalcaiError("give --vars: the declared vectors or matrices that are the variables, e.g. --vars w")
     elif c == "convex":
         data = {"kind": "convexity", "expr": args.expr, "vars": _names(args.vars),
                 "domain": _domain_text(args.domain)}

@@ -730,6 +730,28 @@ _MATRIX_KINDS = (
 """),
         answer_form="map", answer_keys=("gradient", "value"),
     ),
+    Kind(
+        "matrix_convexity", "Is a function of vectors and matrices convex, concave, affine or neither in the "
+        "variables? Composition rules read in matrix notation, for every size and all data.",
+        (Field("expr", "text", True, "the function, like norm(X w - y)^2/n or sum(softplus(-(y ⊙ (X w))))"),
+         Field("vars", "texts", True, "the declared vectors or matrices that are the variables, like [w]; "
+               "the others are constants (data)"),
+         Field("vectors", "shapes", False, "the column vectors and their lengths, like {w: d, y: n}"),
+         Field("matrices", "shapes", False, "the matrices and their shapes, like {X: [n, d]}"),
+         Field("at", "arrays", False, "values for the constants, used when the composition rules do not "
+               "decide: the function is then analysed entry by entry at these values")),
+        "{verdict: convex/concave/affine/neither/unknown, reason: text, witness: for neither}",
+        _example("""
+  - id: least-squares-is-convex
+    kind: matrix_convexity
+    expr: "norm(X w - y)^2 / n"
+    vars: [w]
+    vectors: {w: d, y: n}
+    matrices: {X: [n, d]}
+    expected: {verdict: convex}
+"""),
+        answer_form="map", answer_keys=("verdict", "reason", "witness"),
+    ),
 )
 
 _KIND_LIST = _KIND_LIST + _MATRIX_KINDS

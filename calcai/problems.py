@@ -878,7 +878,7 @@ class _Builder:
         # variables
         found: set = set()
         _walk_symbols(fields, found)
-        if fields.get("vars"):
+        if fields.get("vars") and kind.field("vars").type == "vars":
             variables = list(fields["vars"])
         else:
             variables = []
@@ -893,7 +893,7 @@ class _Builder:
                      "(limit max_variables)", limit=True)
             complete = False
         if complete:
-            if "vars" in kind.field_names and fields.get("vars") is None:
+            if "vars" in kind.field_names and fields.get("vars") is None and kind.field("vars").type == "vars":
                 fields["vars"] = list(variables)
             self.cross_checks(node, kind, label, fields, variables)
 
@@ -1096,7 +1096,7 @@ class _Builder:
                     "which is not a variable of the expression")
         if name == "backprop":
             self.check_network(node, label, fields)
-        if name == "matrix_gradient":
+        if name in ("matrix_gradient", "matrix_convexity"):
             from .matrix.setup import FieldError, prepare
 
             try:

@@ -319,6 +319,8 @@ def test_bundled_problems_all_pass():
     for problem in load(ROOT / "problems" / "convexity.yaml"):
         solution = solve(problem)
         assert solution.check.status == "pass", problem.id
+        if problem.kind == "matrix_convexity":      # tests/test_matrix_convexity.py
+            continue
         result = convexity(problem.fields["expr"], tuple(problem.fields["vars"]), problem.fields["domain"] or {})
         assert_sound(result)
 

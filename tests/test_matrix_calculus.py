@@ -87,6 +87,11 @@ def test_parser_elementwise_sigmoid():
     assert P("sigmoid(W x + y)") == e
 
 
+def test_a_constant_added_to_a_vector_is_in_every_entry():
+    assert P("x + 3") == sp.MatAdd(x, sp.MatMul(3, sp.OneMatrix(x.shape[0], 1)))
+    assert P("1 - x") == sp.MatAdd(sp.OneMatrix(x.shape[0], 1), sp.MatMul(-1, x))
+
+
 @pytest.mark.parametrize("text, message", [
     ("x + W", "cannot add"),
     ("W W", "inner sizes differ"),
@@ -95,7 +100,7 @@ def test_parser_elementwise_sigmoid():
     ("inv(W)", "square"),
     ("a ⊙ y", "same shape"),
     ("z^T x", "unknown name 'z'"),
-    ("x + 3", "cannot add a n×1 and a scalar"),
+    ("x + x^T x", "cannot add a n×1 and a 1×1"),
     ("norm(W)^2", "vector"),
     ("‖x‖", "squared norm"),
     ("W x / x", "division by a matrix"),

@@ -154,6 +154,9 @@ class _Parser:
     def __init__(self, text: str, names: dict):
         self.text, self.names = text, names
         self.toks = _split_names(_tokens(text), names)
+        # the declared sizes' names (n in x: n) read as positive whole numbers: (1/n)‖Xw − y‖²
+        self.sizes = {s.name: s for m in names.values() for d in m.shape
+                      for s in sp.sympify(d).free_symbols if s.name not in names}
         self.i = 0
         self.depth = 0
         self.in_norm = False
@@ -295,6 +298,8 @@ class _Parser:
             self.take()
             if t.text in self.names:
                 return self.names[t.text]
+            if t.text in self.sizes:
+                return self.sizes[t.text]
             name = _ALIASES.get(t.text.lower(), t.text.lower()) if t.text != "σ" else "sigmoid"
             if name in ("tr", "det", "inv", "sum", "norm", "log") + ELEMENTWISE:
                 if name in ("log", "det") and self.tok.kind == "name" and self.tok.text.lower() == "det":
@@ -345,6 +350,13 @@ class _Parser:
         if is_matrix(a) != is_matrix(b):
             if is_matrix(a) and a.shape == (1, 1) or is_matrix(b) and b.shape == (1, 1):
                 return as_number(a) + as_number(b)     # xᵀa + 3: the 1×1 term is a number
+            if not a.has(sp.MatrixSymbol) or not b.has(sp.MatrixSymbol):
+                # 1 − y ⊙ Xw: a constant added to a vector or matrix means that constant in every
+                # entry, c·𝟙 (the all-ones vector or matrix)
+                c, m = (a, b) if is_matrix(b) else (b, a)
+                ones = sp.OneMatrix(*m.shape)
+                return sp.MatAdd(ones if c == 1 else sp.MatMul(c, ones), m) if m is b else \
+                    sp.MatAdd(m, ones if c == 1 else sp.MatMul(c, ones))
             self.fail(f"cannot add a {shape_text(a)} and a {shape_text(b)}", t)
         if is_matrix(a) and a.shape != b.shape:
             self.fail(f"cannot add a {shape_text(a)} and a {shape_text(b)} matrix", t)

@@ -23,7 +23,7 @@ class FieldError(ValueError):
 class MatrixSetup:
     symbols: dict          # name -> MatrixSymbol
     expr: object
-    wrt: object
+    wrt: object            # the variable (matrix_gradient) or a tuple of them (matrix_convexity)
     at: dict               # MatrixSymbol -> ImmutableMatrix (empty without `at`)
     let: dict = None       # MatrixSymbol (a new name) -> the expression it names
 
@@ -58,12 +58,20 @@ def prepare(fields: dict) -> MatrixSetup:
         raise FieldError("expr", f"field 'expr' is not a valid matrix expression: {err.message}",
                          err.position) from None
     if isinstance(expr, sp.MatrixExpr) and expr.shape != (1, 1):
-        raise FieldError("expr", f"field 'expr' is a {expr.shape[0]}×{expr.shape[1]} matrix; a gradient "
+        what = "a gradient" if "wrt" in fields else "convexity"
+        raise FieldError("expr", f"field 'expr' is a {expr.shape[0]}×{expr.shape[1]} matrix; {what} "
                          "needs a scalar (use sum(…), tr(…) or a squared norm)")
-    wrt = symbols.get(fields["wrt"])
-    if wrt is None:
-        raise FieldError("wrt", f"field 'wrt' must be a declared vector or matrix ({', '.join(symbols)}), "
-                         f"not '{fields['wrt']}'")
+    if "wrt" in fields:
+        wrt = symbols.get(fields["wrt"])
+        if wrt is None:
+            raise FieldError("wrt", f"field 'wrt' must be a declared vector or matrix ({', '.join(symbols)}), "
+                             f"not '{fields['wrt']}'")
+    else:                                   # matrix_convexity: the variables
+        wrt = tuple(symbols.get(name) for name in fields["vars"])
+        unknown = [name for name, v in zip(fields["vars"], wrt) if v is None]
+        if unknown:
+            raise FieldError("vars", f"field 'vars' must list declared vectors or matrices ({', '.join(symbols)}), "
+                             f"not '{unknown[0]}'")
     at = {}
     if fields.get("at"):
         for name, value in fields["at"].items():
@@ -71,6 +79,12 @@ def prepare(fields: dict) -> MatrixSetup:
                 raise FieldError("at", f"'at' gives '{name}', which is not declared")
             at[symbols[name]] = as_matrix(symbols[name], value, name)
         needed = {m for m in expr.atoms(sp.MatrixSymbol)}
+        if "wrt" not in fields:             # convexity: values for the constants only
+            needed -= set(wrt)
+            given_vars = sorted(m.name for m in at if m in wrt)
+            if given_vars:
+                raise FieldError("at", f"field 'at' gives {', '.join(given_vars)}, a variable; "
+                                 "'at' gives the constants")
         missing = sorted(m.name for m in needed if m not in at)
         if missing:
             raise FieldError("at", f"field 'at' has no value for {', '.join(missing)}")

@@ -243,3 +243,64 @@ def same_gradient(expected_text, computed, fields) -> tuple:
     if equal_expressions(expected, computed, symbols.values()):
         return True, ""
     return False, "not equal entry by entry at concrete sizes"
+
+
+@dataclass(frozen=True)
+class ChordCheck:
+    """Random chords of f at concrete sizes and random data: how many were tried, the largest
+    violation of the verdict's inequality (≤ 0 when every chord agrees)."""
+
+    sizes: dict
+    chords: int
+    worst: float
+    ok: bool
+    standins: dict = None
+
+
+def _positive_definite(m, rng) -> sp.ImmutableMatrix:
+    """A random symmetric positive definite matrix of ``m``'s shape: B Bᵀ + I."""
+    n = int(m.shape[0])
+    B = sp.Matrix(n, n, lambda i, j: sp.Rational(rng.randint(-4, 4), 2))
+    return sp.ImmutableMatrix(B * B.T + sp.eye(n))
+
+
+def verify_curvature(expr, variables, symbols, verdict: str, chords: int = 12, seed: int = 0) -> ChordCheck:
+    """Check a verdict (convex / concave / affine) on random chords: at concrete sizes, with
+    random rational values for the constants and random points p, q for the variables,
+    f((p + q)/2) against (f(p) + f(q))/2, to 30 digits. Square variables inside det, log det or
+    an inverse are drawn positive definite (their domain)."""
+    symbols = list(symbols)
+    sizes = dict(concrete_sizes(symbols))
+    standins = numeric_standins(symbols)
+    names = {v.name for v in variables}
+    if sizes or standins:
+        expr, _, symbols = _resized(expr, expr, symbols, sizes, standins)
+    variables = [m for m in symbols if m.name in names]
+    constants = [m for m in symbols if m.name not in names and expr.has(m)]
+    guarded = {m for m in variables if m.shape[0] == m.shape[1] and m.shape[0] != 1
+               and any(a.has(m) for a in expr.atoms(sp.Determinant, sp.Inverse))}
+    rng = random.Random(seed)
+
+    def draw(m):
+        if m in guarded:
+            return _positive_definite(m, rng)
+        r, c = (int(d) for d in m.shape)
+        return sp.ImmutableMatrix(r, c, lambda i, j: sp.Rational(rng.randint(-12, 12), rng.randint(1, 4)))
+
+    worst, tried = -math.inf, 0
+    for _ in range(chords):
+        data = {m: draw(m) for m in constants}
+        p = {m: draw(m) for m in variables}
+        q = {m: draw(m) for m in variables}
+        mid = {m: (p[m] + q[m]) / 2 for m in variables}
+        try:
+            fp, fq, fm = (sp.N(make_explicit(expr, {**data, **pt}), 30) for pt in (p, q, mid))
+        except (ZeroDivisionError, ValueError, TypeError):
+            continue
+        if not all(v.is_real and v.is_finite for v in (fp, fq, fm)):
+            continue
+        tried += 1
+        gap = float(fm - (fp + fq) / 2)            # ≤ 0 for convex, ≥ 0 for concave
+        scale = max(1.0, abs(float(fp)), abs(float(fq)))
+        worst = max(worst, {"convex": gap, "concave": -gap, "affine": abs(gap)}[verdict] / scale)
+    return ChordCheck({s.name: v for s, v in sizes.items()}, tried, worst, worst <= 1e-20, standins)

@@ -29,6 +29,7 @@ MODULE_OF = {
     "convexity": "convexity",
 }
 MODULE_OF["matrix_gradient"] = "matrix"
+MODULE_OF["matrix_convexity"] = "matrix"
 _MODULES = tuple(dict.fromkeys(MODULE_OF.values()))
 
 

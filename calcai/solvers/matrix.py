@@ -1,5 +1,6 @@
-"""The matrix_gradient solver: a gradient in matrix notation, a named rule per step,
-checked entry by entry against the scalarised expression, and its value at given matrices."""
+"""The matrix solvers. matrix_gradient: a gradient in matrix notation, a named rule per step,
+checked entry by entry against the scalarised expression, and its value at given matrices.
+matrix_convexity: the composition rules read in matrix notation, checked on random chords."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from ..matrix.parse import is_matrix
 from ..solution import Equation, Section, Solution, Text
 from . import solver
 
+ENGINE_MODULES = {"matrix_convexity": ("calcai.convexity", "calcai.matrix.convexity")}
+
 LAYOUT = ("Layout: the gradient has the shape of the variable — entry (i, j) of ∂L/∂X is ∂L/∂Xᵢⱼ; "
           "G stands for the gradient arriving from above.")
 
@@ -25,12 +28,12 @@ def _declared(symbols: dict) -> str:
     return "Declared: " + ", ".join(parts) + " (vectors are columns)."
 
 
-def _definition(expr) -> Equation:
+def _definition(expr, name: str = "L") -> Equation:
     """L = ‖Wx − y‖² = (Wx − y)ᵀ(Wx − y): as written, then as the rules read it."""
     shown = as_written(expr)
     if shown != expr:
-        return Equation("L", expr, via=shown, approx=False)
-    return Equation("L", expr, approx=False)
+        return Equation(name, expr, via=shown, approx=False)
+    return Equation(name, expr, approx=False)
 
 
 def _steps(derivation) -> tuple:
@@ -128,3 +131,68 @@ def solve_matrix_gradient(problem) -> Solution:
         final.append(Equation(Partial(setup.wrt), value))
     title = f"Matrix gradient with respect to {setup.wrt.name}"
     return Solution(problem, title, tuple(sections), answer, tuple(final))
+
+
+def _sizes_text(sizes: dict, standins: dict | None) -> str:
+    parts = [f"{k} = {v}" for k, v in sizes.items()] + [f"{v} in place of {k}" for k, v in (standins or {}).items()]
+    return f" at sizes {', '.join(parts)}" if parts else ""
+
+
+@solver("matrix_convexity")
+def solve_matrix_convexity(problem) -> Solution:
+    """convex / concave / affine by the composition rules read in matrix notation (for every size
+    and all data), checked on random chords; otherwise, with values for the constants, the
+    scalar analysis entry by entry (calcai.convexity) with its witnesses."""
+    from ..convexity import AFFINE, CONSTANT, UNKNOWN, convexity, witness_points
+    from ..matrix.convexity import matrix_curvature
+    from ..matrix.verify import explicit, verify_curvature
+
+    setup = prepare(problem.fields)
+    variables = setup.wrt
+    names = ", ".join(v.name for v in variables)
+    constants = [m.name for m in setup.symbols.values() if m not in variables and setup.expr.has(m)]
+    intro = [Text(_declared(setup.symbols)),
+             Text(f"Variables: {names}" + (f"; constants (data): {', '.join(constants)}." if constants else ".")),
+             _definition(setup.expr, "f")]
+    sections = [Section("Setup", tuple(intro))]
+    step = matrix_curvature(setup.expr, variables)
+    witness = None
+    if step.curvature != UNKNOWN:
+        verdict = AFFINE if step.curvature in (CONSTANT, AFFINE) else step.curvature
+        reason = f"composition rules in matrix notation: {step.label}"
+        sections.append(Section("Composition rules", (
+            Text(f"Each rule holds entry by entry, for every size and all values of the constants; "
+                 f"'affine' and 'convex' below are in {names}."), step)))
+        check = verify_curvature(setup.expr, variables, setup.symbols.values(), verdict)
+        if not check.ok:
+            from ..errors import MathError
+
+            raise MathError(f"the verdict {verdict} failed its check on random chords")
+        sections.append(Section("Verification", (Text(
+            f"Checked on {check.chords} random chords{_sizes_text(check.sizes, check.standins)}, "
+            f"with random values of the constants: f at each midpoint lies "
+            + {"convex": "on or below", "concave": "on or above", "affine": "on"}[verdict]
+            + " the chord." if check.chords else
+            "No random chord fell inside the function's domain; the verdict rests on the rules alone."),)))
+    elif setup.at and all(d.is_Integer for v in variables for d in v.shape):
+        values = {**explicit(variables, {}), **setup.at}
+        f = make_explicit(setup.expr, values)
+        entries = tuple(s for v in variables for s in values[v])
+        result = convexity(f, entries, {})
+        verdict, reason = result.verdict, f"entry by entry at the given constants: {result.reason}"
+        sections.append(Section("Composition rules", (Text("The rules in matrix notation do not decide:"), step)))
+        sections.append(Section("At the given constants", (
+            *(Equation(m, v, approx=False) for m, v in setup.at.items()),
+            Equation("f", f, approx=False))))
+        for s in result.sections:
+            title = "Entry by entry: composition rules" if s.title == "Composition rules" else s.title
+            sections.append(Section(title, s.items))
+        witness = witness_points(result.witnesses) or None
+    else:
+        verdict = "unknown"
+        reason = ("the composition rules in matrix notation do not decide; give the constants' values "
+                  "in 'at' to analyse the function entry by entry")
+        sections.append(Section("Composition rules", (Text("The rules in matrix notation do not decide:"), step)))
+    answer = {"verdict": verdict, "reason": reason, "witness": witness}
+    title = problem.title or f"Convexity in {names}"
+    return Solution(problem, title, tuple(sections), answer, (Text(f"{verdict} ({reason})"),))
