@@ -30,6 +30,9 @@ __all__ = ["check_answer", "equivalent"]
 SPOT_POINTS = 5
 SPOT_ATTEMPTS = 60
 _UNORDERED_KEYS = ("candidates", "eigenvalues")
+# answers written in matrix notation (compared entry by entry at concrete sizes): kind, key
+MATRIX_NOTATION = {("matrix_gradient", "gradient"), ("layer_gradients", "delta"), ("layer_gradients", "W"),
+                   ("layer_gradients", "b"), ("layer_gradients", "a")}
 
 
 class _Unreadable(Exception):
@@ -348,10 +351,10 @@ class _Checker:
 
     # -- single values
     def leaf(self, exp, got, path: str, key) -> None:
-        if self.problem.kind == "matrix_gradient" and key == "gradient":
+        if (self.problem.kind, path) in MATRIX_NOTATION:
             from .matrix.verify import same_gradient
 
-            ok, message = same_gradient(exp, got, self.problem.fields)
+            ok, message = same_gradient(exp, got, self.problem.kind, self.problem.fields)
             self.add(path, exp, got, ok, message)
             return
         if expects_not_differentiable(exp) or expects_not_differentiable(got):

@@ -731,6 +731,30 @@ _MATRIX_KINDS = (
         answer_form="map", answer_keys=("gradient", "value"),
     ),
     Kind(
+        "layer_gradients", "Backpropagation through one dense layer z = Wa + b, â = σ(z), in matrix form: "
+        "δ = ∂L/∂z, then ∂L/∂W = δaᵀ, ∂L/∂b = δ, ∂L/∂a = Wᵀδ.",
+        (Field("activation", "choice", False, "the activation", default="sigmoid",
+               choices=("sigmoid", "tanh", "relu", "softplus", "linear")),
+         Field("inputs", "text", False, "the length n of the input a (a number or a name)", default="n"),
+         Field("outputs", "text", False, "the length m of z, b and y (a number or a name)", default="m"),
+         Field("loss", "choice", False, "squared_error: L = ‖â − y‖²; upstream: the gradient g = ∂L/∂â "
+               "arrives from the layers above", default="squared_error", choices=("squared_error", "upstream")),
+         Field("at", "arrays", False, "numbers for W, a, b and y (or g)")),
+        "{delta, W, b, a: expressions in matrix notation (δ may be used), values: numbers with at}",
+        _example("""
+  - id: layer-gradients-example
+    kind: layer_gradients
+    activation: sigmoid
+    inputs: 3
+    outputs: 2
+    expected:
+      W: "δ a^T"
+      b: "δ"
+      a: "W^T δ"
+"""),
+        answer_form="map", answer_keys=("delta", "W", "b", "a", "values"),
+    ),
+    Kind(
         "matrix_convexity", "Is a function of vectors and matrices convex, concave, affine or neither in the "
         "variables? Composition rules read in matrix notation, for every size and all data.",
         (Field("expr", "text", True, "the function, like norm(X w - y)^2/n or sum(softplus(-(y ⊙ (X w))))"),

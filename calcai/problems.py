@@ -1096,11 +1096,12 @@ class _Builder:
                     "which is not a variable of the expression")
         if name == "backprop":
             self.check_network(node, label, fields)
-        if name in ("matrix_gradient", "matrix_convexity"):
+        if name in ("matrix_gradient", "matrix_convexity", "layer_gradients"):
+            from .matrix.layer import check_layer
             from .matrix.setup import FieldError, prepare
 
             try:
-                prepare(fields)
+                check_layer(fields) if name == "layer_gradients" else prepare(fields)
             except FieldError as e:
                 where = node.get(e.field) if e.field in node else node
                 self.add(label, where, e.message, offset=e.position if e.field == "expr" else None)
@@ -1161,16 +1162,19 @@ class _Builder:
             self.add(label, node, f"field 'expected' must be a single value ({kind.answer}), not {_shown(node)}")
             return None
         symbols = list(variables) + sorted((s for s in found if s not in variables), key=lambda s: s.name)
-        if kind.name == "matrix_gradient":
-            return self.matrix_expected(node, label, symbols, positions, fields or {})
+        if kind.name in ("matrix_gradient", "layer_gradients"):
+            return self.matrix_expected(node, label, symbols, positions, fields or {}, kind.name)
         return self.answer(node, "expected", None, label, symbols, positions)
 
-    def matrix_expected(self, node: YMap, label: str, symbols: list, positions: dict, fields: dict) -> dict:
-        """matrix_gradient: ``gradient`` is matrix notation (read by calcai.matrix.parse)."""
+    def matrix_expected(self, node: YMap, label: str, symbols: list, positions: dict, fields: dict,
+                        kind: str = "matrix_gradient") -> dict:
+        """matrix_gradient's ``gradient`` and layer_gradients' ``delta``, ``W``, ``b``, ``a`` are
+        matrix notation (read by calcai.matrix.parse)."""
         out = {}
+        notation = ("gradient",) if kind == "matrix_gradient" else ("delta", "W", "b", "a")
         for key, value in node.items:
             path = f"expected.{key.text}"
-            if key.text != "gradient":
+            if key.text not in notation:
                 out[key.text] = self.answer(value, path, key.text, label, symbols, positions)
                 continue
             if value.mark.line:
@@ -1179,9 +1183,11 @@ class _Builder:
                 self.add(label, value, f"field '{path}' must be an expression in matrix notation")
                 continue
             try:
+                from .matrix.layer import layer_symbols
                 from .matrix.parse import declare, parse_matrix
 
-                parse_matrix(value.text, symbols=declare(fields.get("vectors"), fields.get("matrices")))
+                parse_matrix(value.text, symbols=layer_symbols(fields) if kind == "layer_gradients"
+                             else declare(fields.get("vectors"), fields.get("matrices")))
             except ParseError as err:
                 self.add(label, value, f"field '{path}' is not a valid matrix expression: {err.message}",
                          offset=err.position)

@@ -50,7 +50,7 @@ KINDS_MD = [
     "total_derivative", "critical_points", "lagrange", "taylor", "integral", "distribution",
     "monte_carlo", "gradient_descent", "momentum", "adam", "linear_regression", "backprop",
     "forward_mode", "reverse_mode", "softmax", "cross_entropy", "convolution", "bptt", "kl_divergence",
-    "convexity", "matrix_gradient", "matrix_convexity",
+    "convexity", "matrix_gradient", "layer_gradients", "matrix_convexity",
 ]
 
 

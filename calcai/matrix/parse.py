@@ -9,6 +9,8 @@ and these functions::
     ‖v‖²   norm(v)^2            squared Euclidean norm, written vᵀv
     tr(X)  det(X)  log det(X)  log(det(X))  inv(X)  sum(v)  (sum(v) = 𝟙ᵀv)
     σ(z)   sigmoid  tanh  exp  log  softplus  relu: elementwise on a vector or matrix
+    σ′(z)  σ'(z)  tanh′(z) …    their derivatives, elementwise (as calcai prints gradients)
+    diag(v)                     the diagonal matrix with v on its diagonal
     a ⊙ b                       elementwise (Hadamard) product
 """
 
@@ -35,15 +37,15 @@ MAX_DEPTH = 60
 MAX_SIZE = 10_000          # a declared size larger than this is refused
 
 ELEMENTWISE = ("sigmoid", "tanh", "exp", "log", "softplus", "relu")
-NAMED = ("norm", "tr", "trace", "det", "inv", "sum", "log", "ln") + ELEMENTWISE
+NAMED = ("norm", "tr", "trace", "det", "inv", "sum", "log", "ln", "diag") + ELEMENTWISE
 _ALIASES = {"σ": "sigmoid", "ln": "log", "trace": "tr"}
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<num>\d+(?:\.\d+)?)
-  | (?P<name>[A-Za-z][A-Za-z0-9_]*|σ)
+  | (?P<name>[A-Za-z][A-Za-z0-9_]*|σ|δ)
   | (?P<sup>ᵀ|⁻¹|²|³)
-  | (?P<op>\^|\*\*|[-+*/@·⋅⊙∘()‖,−])
+  | (?P<op>\^|\*\*|[-+*/@·⋅⊙∘()‖,−′'])
 """, re.VERBOSE)
 
 
@@ -71,6 +73,8 @@ def _tokens(text: str) -> list:
                 t = "⊙"
             if t == "**":
                 t = "^"
+            if t == "'":
+                t = "′"
             out.append(Tok(kind, t, pos))
         pos = m.end()
     out.append(Tok("end", "", len(text)))
@@ -298,14 +302,21 @@ class _Parser:
             self.take()
             if t.text in self.names:
                 return self.names[t.text]
+            if t.text == "delta" and "δ" in self.names:
+                return self.names["δ"]
             if t.text in self.sizes:
                 return self.sizes[t.text]
             name = _ALIASES.get(t.text.lower(), t.text.lower()) if t.text != "σ" else "sigmoid"
-            if name in ("tr", "det", "inv", "sum", "norm", "log") + ELEMENTWISE:
+            if name in ("tr", "det", "inv", "sum", "norm", "log", "diag") + ELEMENTWISE:
                 if name in ("log", "det") and self.tok.kind == "name" and self.tok.text.lower() == "det":
                     if name == "log":                # log det X
                         d = self.take()
                         return sp.log(self.det(self.argument(d), d))
+                if self.tok.text == "′":            # σ′(z): the derivative, elementwise
+                    if name not in ELEMENTWISE:
+                        self.fail(f"{t.text}′ is not defined: ′ follows an elementwise function like σ", self.tok)
+                    self.take()
+                    return self.call(name, t, prime=True)
                 return self.call(name, t)
             self.fail(f"unknown name '{t.text}': declare it as a vector or matrix", t)
         self.fail(f"unexpected '{t.text or 'end of expression'}'", t)
@@ -320,8 +331,19 @@ class _Parser:
             return self.postfix()
         self.fail(f"expected '(' after {t.text}")
 
-    def call(self, name: str, t: Tok):
+    def call(self, name: str, t: Tok, prime: bool = False):
         arg = self.argument(t)
+        if prime:
+            if is_matrix(arg) and arg.shape == (1, 1):
+                arg = as_number(arg)
+            lam = _DERIVATIVES[name]
+            return ElementwiseApplyFunction(lam, arg) if is_matrix(arg) else lam(arg)
+        if name == "diag":
+            if not is_matrix(arg) or arg.shape[1] != 1:
+                self.fail(f"diag(…) takes a vector, not a {shape_text(arg)}", t)
+            from sympy.matrices.expressions.diagonal import DiagMatrix
+
+            return DiagMatrix(arg)
         if name == "tr":
             return self.trace(arg, t)
         if name == "det":
@@ -469,6 +491,7 @@ def _relu(z):
 _SCALAR_FUNCTIONS = {"sigmoid": _sigmoid, "tanh": sp.tanh, "exp": sp.exp, "log": sp.log,
                      "softplus": _softplus, "relu": _relu}
 _LAMBDAS = {name: sp.Lambda(_x, fn(_x)) for name, fn in _SCALAR_FUNCTIONS.items()}
+_DERIVATIVES = {name: sp.Lambda(_x, sp.diff(fn(_x), _x)) for name, fn in _SCALAR_FUNCTIONS.items()}
 
 
 def parse_matrix(text: str, vectors=None, matrices=None, symbols: dict | None = None):

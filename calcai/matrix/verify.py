@@ -108,9 +108,62 @@ def _resize(e, sizes: dict, standins: dict | None = None):
     return (rebuilt.xreplace(sizes) if sizes else rebuilt), swap
 
 
+def _evaluate(e, values: dict):
+    """``e`` evaluated bottom-up on explicit matrices: products, sums, transposes… computed by
+    matrix arithmetic, never through symbolic sums over indices."""
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+    from sympy.matrices.expressions.diagonal import DiagMatrix
+
+    if isinstance(e, sp.MatrixBase):
+        return e
+    if isinstance(e, sp.MatrixSymbol):
+        return values[e] if e in values else e
+    if isinstance(e, (sp.Identity, sp.ZeroMatrix, sp.OneMatrix)):
+        return sp.ImmutableMatrix(e.as_explicit())
+    if not e.args or not (is_matrix(e) or e.has(sp.MatrixSymbol)):
+        return e
+    if isinstance(e, sp.MatMul):
+        out = sp.Integer(1)
+        for a in e.args:
+            v = _evaluate(a, values)
+            out = v * out if not isinstance(v, sp.MatrixBase) and isinstance(out, sp.MatrixBase) else out * v
+        return out
+    args = [_evaluate(a, values) for a in e.args]
+    if isinstance(e, sp.MatAdd):
+        out = args[0]
+        for v in args[1:]:
+            out = out + v
+        return out
+    if isinstance(e, sp.Transpose):
+        return args[0].T
+    if isinstance(e, sp.Inverse):
+        return args[0].inv()
+    if isinstance(e, sp.Determinant):
+        return args[0].det()
+    if isinstance(e, sp.Trace):                          # also AsNumber: the entry of a 1×1
+        return args[0].trace() if isinstance(args[0], sp.MatrixBase) else args[0]
+    if isinstance(e, sp.HadamardProduct):
+        out = args[0]
+        for v in args[1:]:
+            out = out.multiply_elementwise(v)
+        return out
+    if isinstance(e, ElementwiseApplyFunction):
+        return args[1].applyfunc(e.function)
+    if isinstance(e, DiagMatrix):
+        v = args[0]
+        return sp.ImmutableMatrix(sp.diag(*[v[i] for i in range(v.shape[0])]))
+    if isinstance(e, sp.MatPow):
+        return args[0] ** args[1]
+    scalars = [a[0, 0] if isinstance(a, sp.MatrixBase) and a.shape == (1, 1) else a for a in args]
+    return e.func(*scalars)
+
+
 def make_explicit(e, values: dict):
     """``e`` with each MatrixSymbol replaced by its explicit matrix, evaluated."""
-    out = e.xreplace(values).doit()
+    try:
+        out = _evaluate(e, values)
+    except (AttributeError, TypeError):                 # a form the evaluator does not know
+        out = e.xreplace(values).doit()
     if is_matrix(out) or isinstance(out, sp.MatrixBase):
         out = sp.ImmutableMatrix(sp.Matrix(out))
         if out.shape == (1, 1):
@@ -234,12 +287,23 @@ def equal_expressions(a, b, symbols, seed: int = 1, points: int = 3) -> bool:
     return True
 
 
-def same_gradient(expected_text, computed, fields) -> tuple:
-    """(ok, message): the expected gradient (text in matrix notation) against the computed one."""
+def same_gradient(expected_text, computed, kind: str, fields) -> tuple:
+    """(ok, message): an expected answer in matrix notation (text) against the computed one. For
+    layer_gradients, δ and z are written out in W, a, b on both sides first."""
     from .parse import declare, parse_matrix
 
-    symbols = declare(fields.get("vectors"), fields.get("matrices"))
-    expected = parse_matrix(str(expected_text), symbols=symbols)
+    if kind == "layer_gradients":
+        from .layer import layer_expand, layer_setup
+        from .derive import matrix_gradient
+
+        symbols, L, z_of, _ = layer_setup(fields)
+        delta = matrix_gradient(L, symbols["z"]).gradient
+        expected = parse_matrix(str(expected_text), symbols=symbols)
+        expected, computed = (layer_expand(e, symbols, delta, z_of) for e in (expected, computed))
+        symbols = {k: v for k, v in symbols.items() if k not in ("z", "δ")}
+    else:
+        symbols = declare(fields.get("vectors"), fields.get("matrices"))
+        expected = parse_matrix(str(expected_text), symbols=symbols)
     if equal_expressions(expected, computed, symbols.values()):
         return True, ""
     return False, "not equal entry by entry at concrete sizes"

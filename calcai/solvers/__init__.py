@@ -30,6 +30,7 @@ MODULE_OF = {
 }
 MODULE_OF["matrix_gradient"] = "matrix"
 MODULE_OF["matrix_convexity"] = "matrix"
+MODULE_OF["layer_gradients"] = "matrix"
 _MODULES = tuple(dict.fromkeys(MODULE_OF.values()))
 
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 import sympy as sp
 
 from ..matrix.derive import matrix_gradient, mm, rename
+from ..matrix.layer import layer_setup, layer_values
 from ..matrix.rules import Partial, Start, as_written
 from ..matrix.setup import prepare
 from ..matrix.verify import make_explicit, verify_gradient
 from ..matrix.parse import is_matrix
+from ..render.text import math_text
 from ..solution import Equation, Section, Solution, Text
 from . import solver
 
@@ -196,3 +198,101 @@ def solve_matrix_convexity(problem) -> Solution:
     answer = {"verdict": verdict, "reason": reason, "witness": witness}
     title = problem.title or f"Convexity in {names}"
     return Solution(problem, title, tuple(sections), answer, (Text(f"{verdict} ({reason})"),))
+
+
+# ---------------------------------------------------------------- a dense layer, backpropagated
+
+def _hadamard_form(e):
+    """c·diag(u)·v written c·(v ⊙ u), as textbooks write δ; None for any other shape."""
+    from sympy.matrices.expressions.diagonal import DiagMatrix
+
+    if not isinstance(e, sp.MatMul):
+        return None
+    c, ms = e.as_coeff_matrices()
+    if len(ms) != 2 or not isinstance(ms[0], DiagMatrix):
+        return None
+    return mm(c, sp.HadamardProduct(ms[1], ms[0].args[0]))
+
+
+@solver("layer_gradients")
+def solve_layer_gradients(problem) -> Solution:
+    """δ = ∂L/∂z through the activation, then ∂L/∂W = δaᵀ, ∂L/∂b = δ, ∂L/∂a = Wᵀδ by the
+    linear-map rule; every gradient checked against the scalarised L(W, a, b)."""
+    f = problem.fields
+    symbols, L, z_of, out = layer_setup(f)
+    W, a, b, z, delta_sym = symbols["W"], symbols["a"], symbols["b"], symbols["z"], symbols["δ"]
+    upstream = f.get("loss") == "upstream"
+    m, n = b.shape[0], a.shape[0]
+    forward = [Text(f"Shapes: W ∈ ℝ^({m}×{n}), a ∈ ℝ^{n}, b ∈ ℝ^{m}, z ∈ ℝ^{m}"
+                    + (f", g = ∂L/∂â ∈ ℝ^{m} (given)." if upstream else f", y ∈ ℝ^{m}.")),
+               Equation(z, z_of, approx=False), Equation("â", out, approx=False)]
+    if not upstream:
+        forward.append(_definition(L, "L"))
+    sections = [Section("Forward pass", tuple(forward))]
+    d1 = matrix_gradient(L, z)
+    delta = d1.gradient
+    shown = (Equation(delta_sym, delta, via=None, approx=False),)
+    elementwise = _hadamard_form(delta)
+    if elementwise is not None:
+        shown = (Equation(delta_sym, delta, approx=False), Text("diag(u)·v = v ⊙ u: the same, entry by entry:"),
+                 Equation(delta_sym, elementwise, approx=False))
+    sections.append(Section("δ = ∂L/∂z, through the activation", (
+        *(() if not upstream else (Text(f"the gradient g arrives at â = {math_text(out)}:"),)), *_steps(d1), *shown)))
+    ell = sp.MatMul(sp.Transpose(delta_sym), z_of)      # δᵀ(Wa + b): what reaches W, b, a through z
+    grads = {}
+    items = [Text("z = Wa + b is linear in W, b and a; δ arrives at z:"), Equation(Partial(z_of), delta_sym, approx=False)]
+    for X in (W, b, a):
+        d = matrix_gradient(ell, X)
+        grads[X.name] = d.gradient
+        steps = _steps(d)                     # the last rule is the one that reaches X
+        items += [next(i for i in reversed(steps) if isinstance(i, Text)), steps[-1]]
+    sections.append(Section("Gradients of the parameters and the input", tuple(items)))
+    # checks: each gradient, δ and z written out, against the scalarised L(W, a, b)
+    full = L.xreplace({z: z_of})
+    delta_full = delta.xreplace({z: z_of})
+    rest = [s for k, s in symbols.items() if k not in ("z", "δ")]
+    lines = []
+    for X in (W, b, a):
+        g = grads[X.name].xreplace({delta_sym: delta_full})
+        check = verify_gradient(full, X, g, rest)
+        if not check.ok:
+            from ..errors import MathError
+
+            raise MathError(f"∂L/∂{X.name} = {grads[X.name]} failed its check against the scalarised loss")
+        lines.append(f"∂L/∂{X.name}: {check.points} exact points, finite differences {check.fd_error:.1e}")
+    sizes = ", ".join(f"{k} = {v}" for k, v in check.sizes.items())
+    sections.append(Section("Verification", (Text(
+        "With δ and z written out, each gradient was checked entry by entry against sympy's derivative "
+        "of the scalarised L(W, a, b)" + (f" at sizes {sizes}" if sizes else "") + " — " + "; ".join(lines) + "."),)))
+    answer = {"delta": delta, "W": grads["W"], "b": grads["b"], "a": grads["a"]}
+    final = [Equation(delta_sym, delta, approx=False)] + [Equation(Partial(X), grads[X.name], approx=False)
+                                                          for X in (W, b, a)]
+    at = f.get("at")
+    if at:
+        def number(e):                         # a layer's numbers are decimals (0.62, as the tutorial)
+            v = make_explicit(e, values)
+            v = v if isinstance(v, sp.MatrixBase) else sp.ImmutableMatrix([[v]])
+            return v.applyfunc(lambda x: sp.Float(sp.N(x, 17), 17) if not x.is_Integer else x)
+
+        values = layer_values(f, symbols)
+        values[z] = number(z_of)
+        values[delta_sym] = number(delta)
+        items = [*(Equation(s, number(s), approx=False) for s in list(values) if s not in (z, delta_sym)),
+                 Equation(z, values[z], via=z_of),
+                 Equation("â", number(out), via=out)]
+        numbers = {"z": _as_list(values[z])}
+        if not upstream:
+            Lv = number(L)[0, 0]
+            items.append(Equation("L", Lv))
+            numbers["loss"] = Lv
+        items.append(Equation(delta_sym, values[delta_sym]))
+        numbers["delta"] = _as_list(values[delta_sym])
+        for X in (W, b, a):
+            v = number(grads[X.name])
+            items.append(Equation(Partial(X), v, via=grads[X.name]))
+            numbers[X.name] = _as_list(v)
+            final.append(Equation(Partial(X), v))
+        sections.append(Section("At the given values", tuple(items)))
+        answer["values"] = numbers
+    title = problem.title or "Backpropagation through a dense layer, in matrix form"
+    return Solution(problem, title, tuple(sections), answer, tuple(final))
