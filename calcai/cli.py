@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--vectors", metavar="NAME:SIZE,...",
                    help="matrix calculus: declare column vectors, e.g. x:2,y:n (then --wrt is a vector or matrix)")
     c.add_argument("--matrices", metavar="NAME:RxC,...", help="matrix calculus: declare matrices, e.g. W:2x2,A:mxn")
+    c.add_argument("--symmetric", metavar="NAME,...", help="matrix calculus: matrices with Aᵀ = A, e.g. A")
 
     for name, help_text, operand in (("grad", "gradient of an expression", "expr"),
                                      ("hessian", "Hessian matrix with eigenvalues and definiteness", "expr"),
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--vectors", metavar="NAME:SIZE,...",
                    help="matrix notation: declare column vectors, e.g. w:d,y:n (then --vars names the variables)")
     c.add_argument("--matrices", metavar="NAME:RxC,...", help="matrix notation: declare matrices, e.g. X:nxd")
+    c.add_argument("--symmetric", metavar="NAME,...", help="matrix notation: matrices with Aᵀ = A")
     c.add_argument("--at", help="with --vectors/--matrices: values of the constants, e.g. A=[[2,1],[1,2]]")
 
     for name, help_text in (("solve", "solve problem files and print walkthroughs"),

@@ -239,8 +239,10 @@ def _one_off_problem(args) -> dict:
             raise CalcaiError("--domain is for scalar variables; with --vectors/--matrices the rules hold everywhere")
         data = {"kind": "matrix_convexity", "expr": args.expr, "vars": _names(args.vars),
                 "vectors": _declarations(args.vectors, "--vectors", False),
-                "matrices": _declarations(args.matrices, "--matrices", True), "at": _matrix_at(args.at)}
-        if not data["vars"]:
+                "matrices": _declarations(args.matrices, "--matrices", True), "at": _matrix_at(args.at),
+                "symmetric": _names(args.symmetric)}
+        data = {k: v for k, v in data.items() if v is not None}
+        if not data.get("vars"):
             raise CalcaiError("give --vars: the declared vectors or matrices that are the variables, e.g. --vars w")
     elif c == "convex":
         data = {"kind": "convexity", "expr": args.expr, "vars": _names(args.vars),
@@ -302,7 +304,8 @@ def _matrix_problem(args) -> dict:
         raise CalcaiError("give --wrt: the vector or matrix to differentiate by")
     data = {"kind": "matrix_gradient", "expr": args.expr, "wrt": args.wrt,
             "vectors": _declarations(args.vectors, "--vectors", False),
-            "matrices": _declarations(args.matrices, "--matrices", True), "at": _matrix_at(args.at)}
+            "matrices": _declarations(args.matrices, "--matrices", True), "at": _matrix_at(args.at),
+            "symmetric": _names(args.symmetric)}
     return {k: v for k, v in data.items() if v is not None}
 
 

@@ -712,6 +712,8 @@ _MATRIX_KINDS = (
          Field("wrt", "text", True, "a declared vector or matrix to differentiate by"),
          Field("vectors", "shapes", False, "the column vectors and their lengths, like {x: 2, y: n}"),
          Field("matrices", "shapes", False, "the matrices and their shapes, like {W: [2, 2]}"),
+         Field("symmetric", "texts", False, "matrices known to be symmetric, like [A]: Aᵀ = A, so "
+               "∂(xᵀAx)/∂x = 2Ax"),
          Field("at", "arrays", False, "values for every vector and matrix of expr"),
          Field("let", "definitions", False, "names for pieces of the answer, like {y: W x}: 2WᵀWx is also "
                "written 2Wᵀy")),
@@ -762,6 +764,7 @@ _MATRIX_KINDS = (
                "the others are constants (data)"),
          Field("vectors", "shapes", False, "the column vectors and their lengths, like {w: d, y: n}"),
          Field("matrices", "shapes", False, "the matrices and their shapes, like {X: [n, d]}"),
+         Field("symmetric", "texts", False, "matrices known to be symmetric, like [S]"),
          Field("at", "arrays", False, "values for the constants, used when the composition rules do not "
                "decide: the function is then analysed entry by entry at these values")),
         "{verdict: convex/concave/affine/neither/unknown, reason: text, witness: for neither}",

@@ -1187,7 +1187,7 @@ class _Builder:
                 from .matrix.parse import declare, parse_matrix
 
                 parse_matrix(value.text, symbols=layer_symbols(fields) if kind == "layer_gradients"
-                             else declare(fields.get("vectors"), fields.get("matrices")))
+                             else declare(fields.get("vectors"), fields.get("matrices"), fields.get("symmetric")))
             except ParseError as err:
                 self.add(label, value, f"field '{path}' is not a valid matrix expression: {err.message}",
                          offset=err.position)

@@ -143,12 +143,15 @@ def explicit(symbols, sizes):
     out = {}
     for m in symbols:
         r, c = (int(sp.sympify(d).xreplace(sizes)) for d in m.shape)
-        out[m] = sp.ImmutableMatrix(r, c, lambda i, j: sp.Symbol(f"t_{m.name}{i}{j}", real=True))
+        if type(m).__name__ == "SymmetricMatrix":         # declared symmetric: t_A01 = t_A10
+            out[m] = sp.ImmutableMatrix(r, c, lambda i, j: sp.Symbol(f"t_{m.name}{min(i, j)}{max(i, j)}", real=True))
+        else:
+            out[m] = sp.ImmutableMatrix(r, c, lambda i, j: sp.Symbol(f"t_{m.name}{i}{j}", real=True))
     return out
 
 
 def at_sizes(e, sizes):
-    swap = {m: sp.MatrixSymbol(m.name, *(sp.sympify(d).xreplace(sizes) for d in m.shape))
+    swap = {m: type(m)(m.name, *(sp.sympify(d).xreplace(sizes) for d in m.shape))
             for m in e.atoms(sp.MatrixSymbol)}
     return e.xreplace(swap).xreplace(sizes)
 
@@ -382,6 +385,8 @@ def test_bundled_file_checks():
         assert s.check.status in ("pass", "none"), p.id
         if p.expected is not None:
             assert s.check.status == "pass", p.id
+        if p.kind != "matrix_gradient":           # layers: tests/test_layer_gradients.py
+            continue
         from calcai.matrix.setup import prepare
 
         setup = prepare(p.fields)
@@ -482,3 +487,62 @@ def test_big_numeric_sizes_are_checked_at_small_standins():
     s = solve({"kind": "matrix_gradient", "expr": "tr(A X)", "wrt": "X", "matrices": {"A": [10, 10], "X": [10, 10]}})
     assert "at sizes 2 in place of 10" in str(s)
     assert s.answer["gradient"] == sp.Transpose(sp.MatrixSymbol("A", 10, 10))
+
+
+# ---------------------------------------------------------------- symmetric matrices
+
+def test_symmetric_declaration_gives_the_textbook_forms():
+    from calcai.matrix.derive import matrix_gradient
+    from calcai.matrix.parse import SymmetricMatrix, declare, parse_matrix
+    from calcai.matrix.verify import equal_expressions, verify_gradient
+    from calcai.render.text import math_text
+
+    S = declare({"x": "n", "s": "n"}, {"A": ["n", "n"], "B": ["n", "n"]}, symmetric=["A"])
+    assert isinstance(S["A"], SymmetricMatrix) and not isinstance(S["B"], SymmetricMatrix)
+    assert parse_matrix("A^T", symbols=S) == S["A"]
+    cases = {"x^T A x": "2Ax", "(x - s)^T A (x - s)": "2A(x − s)", "x^T B x": "(B + Bᵀ)x",
+             "x^T A B x": "ABx + BᵀAx"}
+    for text, shown in cases.items():
+        e = parse_matrix(text, symbols=S)
+        g = matrix_gradient(e, S["x"]).gradient
+        assert math_text(g) == shown
+        assert verify_gradient(e, S["x"], g, S.values()).ok
+    # the symmetric entries are shared: for a symmetric A, Ax and Aᵀx are equal, for B not
+    assert equal_expressions(parse_matrix("A x", symbols=S), parse_matrix("A^T x", symbols=S), S.values())
+    assert not equal_expressions(parse_matrix("B x", symbols=S), parse_matrix("B^T x", symbols=S), S.values())
+
+
+def test_symmetric_errors(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("""problems:
+  - id: wrt-symmetric
+    kind: matrix_gradient
+    expr: "x^T A x"
+    wrt: A
+    vectors: {x: 2}
+    matrices: {A: [2, 2]}
+    symmetric: [A]
+  - id: not-square
+    kind: matrix_gradient
+    expr: "x^T A y"
+    wrt: x
+    vectors: {x: 2, y: 3}
+    matrices: {A: [2, 3]}
+    symmetric: [A]
+  - id: values-not-symmetric
+    kind: matrix_gradient
+    expr: "x^T A x"
+    wrt: x
+    vectors: {x: 2}
+    matrices: {A: [2, 2]}
+    symmetric: [A]
+    at: {A: [[1, 2], [5, 3]], x: [1, 1]}
+""")
+    out = subprocess.run([sys.executable, "-m", "calcai", "check", str(bad)], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        f"{bad}:5:10: problem wrt-symmetric: field 'wrt': A is declared symmetric, and a gradient with respect "
+        "to a symmetric matrix depends on a convention; drop it from 'symmetric'",
+        f"{bad}:15:16: problem not-square: symmetric: A is 2×3; a symmetric matrix is square",
+        f"{bad}:23:9: problem values-not-symmetric: 'at' gives A, declared symmetric, with A ≠ Aᵀ",
+    ]

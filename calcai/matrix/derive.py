@@ -19,7 +19,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..errors import MathError
 from . import rules as R
-from .parse import as_number, is_matrix
+from .parse import SymmetricMatrix, as_number, is_matrix
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def T(e):
         return e
     if isinstance(e, sp.Transpose):
         return e.arg
-    if isinstance(e, (sp.Identity, sp.ZeroMatrix)):
+    if isinstance(e, (sp.Identity, sp.ZeroMatrix, SymmetricMatrix)):
         return e
     if isinstance(e, sp.OneMatrix):
         return sp.OneMatrix(e.shape[1], e.shape[0])
@@ -183,7 +183,7 @@ class _Walk:
         if (len(ms) == 3 and isinstance(ms[0], sp.Transpose) and ms[0].arg == ms[2]
                 and not self.depends(ms[1])):
             v, A = ms[2], ms[1]
-            return self.push(R.QuadraticForm, e, G, [(v, mm(G, sp.MatAdd(A, T(A)), v))])
+            return self.push(R.QuadraticForm, e, G, [(v, mm(G, add([A, T(A)]), v))])
         idx = [i for i, f in enumerate(ms) if self.depends(f)]
         if len(idx) == 1:
             i = idx[0]
@@ -232,6 +232,9 @@ def matrix_gradient(expr, wrt) -> MatrixDerivation:
                         "needs a scalar (use sum(…), tr(…) or a norm)")
     if not isinstance(wrt, sp.MatrixSymbol):
         raise MathError("differentiate with respect to a declared vector or matrix")
+    if isinstance(wrt, SymmetricMatrix):
+        raise MathError(f"{wrt.name} is declared symmetric: a gradient with respect to a symmetric matrix "
+                        "depends on a convention (G, or G + Gᵀ − diag G); declare it without symmetric")
     walk = _Walk(wrt)
     walk.steps.append(R.Start(expr, sp.Integer(1), ((expr, sp.Integer(1)),)))
     walk.visit(expr, sp.Integer(1))

@@ -116,9 +116,22 @@ def _size(value, what: str):
     raise ParseError(f"{what} must be a whole number ≥ 1 or a size name like n, not {value!r}")
 
 
-def declare(vectors=None, matrices=None) -> dict:
+class SymmetricMatrix(sp.MatrixSymbol):
+    """A matrix declared symmetric: Aᵀ = A (so xᵀAx has the gradient 2Ax)."""
+
+    def _eval_transpose(self):
+        return self
+
+
+def transpose(e):
+    """eᵀ as written: a symmetric matrix is its own transpose."""
+    return e if isinstance(e, SymmetricMatrix) else sp.Transpose(e)
+
+
+def declare(vectors=None, matrices=None, symmetric=None) -> dict:
     """``{name: MatrixSymbol}`` from ``vectors`` (name → length) and ``matrices``
-    (name → (rows, columns)); sizes are whole numbers or names (symbolic sizes)."""
+    (name → (rows, columns)); sizes are whole numbers or names (symbolic sizes). The names in
+    ``symmetric`` are square matrices with Aᵀ = A."""
     out = {}
     for name, n in (vectors or {}).items():
         out[_name(name)] = sp.MatrixSymbol(name, _size(n, f"the length of {name}"), 1)
@@ -135,6 +148,13 @@ def declare(vectors=None, matrices=None) -> dict:
                                            _size(parts[1], f"the columns of {name}"))
     if not out:
         raise ParseError("declare at least one vector or matrix")
+    for name in symmetric or ():
+        m = out.get(name)
+        if m is None or m.shape[1] == 1:
+            raise ParseError(f"symmetric: '{name}' is not a declared matrix")
+        if m.shape[0] != m.shape[1]:
+            raise ParseError(f"symmetric: {name} is {m.shape[0]}×{m.shape[1]}; a symmetric matrix is square")
+        out[name] = SymmetricMatrix(name, *m.shape)
     return out
 
 
@@ -247,7 +267,7 @@ class _Parser:
             t = self.tok
             if t.text == "ᵀ" or (t.text == "^" and self.toks[self.i + 1].text == "T"):
                 self.i += 1 if t.text == "ᵀ" else 2
-                e = sp.Transpose(e) if is_matrix(e) else e
+                e = transpose(e) if is_matrix(e) else e
             elif t.text == "⁻ᵀ":
                 self.i += 1
                 e = sp.Transpose(self.inverse(e, t))
@@ -494,7 +514,7 @@ _LAMBDAS = {name: sp.Lambda(_x, fn(_x)) for name, fn in _SCALAR_FUNCTIONS.items(
 _DERIVATIVES = {name: sp.Lambda(_x, sp.diff(fn(_x), _x)) for name, fn in _SCALAR_FUNCTIONS.items()}
 
 
-def parse_matrix(text: str, vectors=None, matrices=None, symbols: dict | None = None):
+def parse_matrix(text: str, vectors=None, matrices=None, symbols: dict | None = None, symmetric=None):
     """Read ``text`` as a matrix expression in the declared vectors and matrices."""
     if not isinstance(text, str):
         raise ParseError("the expression must be text")
@@ -504,7 +524,7 @@ def parse_matrix(text: str, vectors=None, matrices=None, symbols: dict | None = 
                               "(limit max_expression_chars)", 0, text[:80])
     if not text.strip():
         raise ParseError("the expression is empty", 0, text)
-    names = symbols if symbols is not None else declare(vectors, matrices)
+    names = symbols if symbols is not None else declare(vectors, matrices, symmetric)
     return _Parser(text, names).parse()
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import ParseError
-from .parse import declare, parse_matrix
+from .parse import SymmetricMatrix, declare, parse_matrix
 
 
 class FieldError(ValueError):
@@ -49,9 +49,10 @@ def as_matrix(symbol, value, name: str):
 
 def prepare(fields: dict) -> MatrixSetup:
     try:
-        symbols = declare(fields.get("vectors"), fields.get("matrices"))
+        symbols = declare(fields.get("vectors"), fields.get("matrices"), fields.get("symmetric"))
     except ParseError as err:
-        raise FieldError("vectors" if fields.get("vectors") else "matrices", err.message) from None
+        field = "symmetric" if err.message.startswith("symmetric") else "vectors" if fields.get("vectors") else "matrices"
+        raise FieldError(field, err.message) from None
     try:
         expr = parse_matrix(fields["expr"], symbols=symbols)
     except ParseError as err:
@@ -66,6 +67,9 @@ def prepare(fields: dict) -> MatrixSetup:
         if wrt is None:
             raise FieldError("wrt", f"field 'wrt' must be a declared vector or matrix ({', '.join(symbols)}), "
                              f"not '{fields['wrt']}'")
+        if isinstance(wrt, SymmetricMatrix):
+            raise FieldError("wrt", f"field 'wrt': {wrt.name} is declared symmetric, and a gradient with respect "
+                             "to a symmetric matrix depends on a convention; drop it from 'symmetric'")
     else:                                   # matrix_convexity: the variables
         wrt = tuple(symbols.get(name) for name in fields["vars"])
         unknown = [name for name, v in zip(fields["vars"], wrt) if v is None]
@@ -78,6 +82,8 @@ def prepare(fields: dict) -> MatrixSetup:
             if name not in symbols:
                 raise FieldError("at", f"'at' gives '{name}', which is not declared")
             at[symbols[name]] = as_matrix(symbols[name], value, name)
+            if isinstance(symbols[name], SymmetricMatrix) and at[symbols[name]] != at[symbols[name]].T:
+                raise FieldError("at", f"'at' gives {name}, declared symmetric, with {name} ≠ {name}ᵀ")
         needed = {m for m in expr.atoms(sp.MatrixSymbol)}
         if "wrt" not in fields:             # convexity: values for the constants only
             needed -= set(wrt)

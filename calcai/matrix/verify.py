@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .parse import is_matrix
+from .parse import SymmetricMatrix, is_matrix
 
 DEFAULT_SIZES = (2, 3, 4, 5)
 
@@ -63,7 +63,10 @@ def explicit(symbols, sizes: dict) -> dict:
     out = {}
     for m in symbols:
         r, c = (int(sp.sympify(d).xreplace(sizes)) for d in m.shape)
-        if c == 1:
+        if isinstance(m, SymmetricMatrix):            # Aᵢⱼ = Aⱼᵢ
+            entries = [[sp.Symbol(f"{m.name}_{min(i, j) + 1}{max(i, j) + 1}", real=True) for j in range(c)]
+                       for i in range(r)]
+        elif c == 1:
             entries = [[sp.Symbol(f"{m.name}_{i + 1}", real=True)] for i in range(r)]
         else:
             entries = [[sp.Symbol(f"{m.name}_{i + 1}{j + 1}", real=True) for j in range(c)]
@@ -97,7 +100,7 @@ def _resize(e, sizes: dict, standins: dict | None = None):
 
     swap = {}
     for m in e.atoms(sp.MatrixSymbol):
-        swap[m] = sp.MatrixSymbol(m.name, *(dim(d) for d in m.shape))
+        swap[m] = type(m)(m.name, *(dim(d) for d in m.shape))
     for m in e.atoms(sp.Identity):
         swap[m] = sp.Identity(dim(m.shape[0]))
     for m in e.atoms(sp.OneMatrix):
@@ -239,8 +242,8 @@ def verify_gradient(expr, wrt, gradient, symbols, sizes: dict | None = None, poi
     # finite differences on random floats
     fd_err = 0.0
     X = values[wrt]
-    fl = sp.lambdify([s for m in values.values() for s in m], f, [_FLOAT_FUNCTIONS, "math"])
-    order = [s for m in values.values() for s in m]
+    order = list(dict.fromkeys(s for m in values.values() for s in m))     # Aᵢⱼ = Aⱼᵢ once
+    fl = sp.lambdify(order, f, [_FLOAT_FUNCTIONS, "math"])
     for _ in range(2):
         pt = _random_point(values, rng, exact=False)
         h = 1e-6
@@ -302,7 +305,7 @@ def same_gradient(expected_text, computed, kind: str, fields) -> tuple:
         expected, computed = (layer_expand(e, symbols, delta, z_of) for e in (expected, computed))
         symbols = {k: v for k, v in symbols.items() if k not in ("z", "δ")}
     else:
-        symbols = declare(fields.get("vectors"), fields.get("matrices"))
+        symbols = declare(fields.get("vectors"), fields.get("matrices"), fields.get("symmetric"))
         expected = parse_matrix(str(expected_text), symbols=symbols)
     if equal_expressions(expected, computed, symbols.values()):
         return True, ""
