@@ -318,3 +318,45 @@ def test_bad_answers_file_exits_2_without_a_traceback(tmp_path):
     r = _calcai("grade", str(path), "--problems", str(PROBLEMS))
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr == f"calcai: error: {path}:2:14: answers[0]: no problem 'chian' in the problem files; did you mean 'chain'?\n"
+
+
+def test_a_wrong_problem_file_exits_2_and_says_so(tmp_path):
+    problems, answers = tmp_path / "p.yaml", tmp_path / "a.yaml"
+    problems.write_text('problems:\n  - id: area\n    kind: integral\n    expr: "x^2"\n    bounds: [0, 3]\n'
+                        '    expected: 8\n')
+    answers.write_text("answers:\n  - problem: area\n    answer: 9\n")
+    r = _calcai("grade", str(answers), "--problems", str(problems), "--format", "text")
+    assert r.returncode == 2
+    assert r.stdout == "area  correct\n        given:    9\n\n1 of 1 answer right\n"
+    assert r.stderr.startswith(f"calcai: error: {problems}:6:15: problem area: its expected answer disagrees "
+                               "with the computed one (answer: expected 8, got 9")
+
+
+@pytest.mark.parametrize("content", [
+    b"\xff\xfe not utf-8",
+    b"answers:\n  - problem: chain\n    answer: \"\x1b[2J\"\n",
+    b"answers: " + b"[" * 100 + b"]" * 100 + b"\n",
+    b"answers:\n  - problem: chain\n    answer: 1\n---\nanswers: []\n",
+    b"answers:\n  - problem: chain\n    problem: chain\n",
+    b"",
+])
+def test_hostile_answers_files_are_refused_with_a_position(tmp_path, content):
+    path = tmp_path / "a.yaml"
+    path.write_bytes(content)
+    with pytest.raises(AnswersFileError) as err:
+        load_answers(str(path), {"chain"})
+    assert all(line.startswith(f"{path}:") for line in err.value.errors)
+    assert err.value.exit_code in (2, 3)
+
+
+def test_a_huge_answers_file_is_a_limit(tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_bytes(b"answers:\n" + b"  - {problem: chain, answer: x}\n" * 40_000)
+    with pytest.raises(AnswersFileError) as err:
+        load_answers(str(path), {"chain"})
+    assert err.value.exit_code == 3
+
+
+def test_a_one_row_jacobian_answered_as_a_column_is_transposed():
+    g = grade([["y"], ["x"]], {"kind": "jacobian", "exprs": ["x y"], "vars": ["x", "y"]})
+    assert (g.verdict, g.mistake) == ("incorrect", "transposed")

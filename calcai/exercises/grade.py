@@ -423,6 +423,10 @@ def _diagnose_leaf(problem, path: str, given, expected, texts: dict):
     if isinstance(given, str) or isinstance(expected, str) or not hasattr(given, "free_symbols"):
         return None
     key = path.strip(".")
+    if given.free_symbols and not expected.free_symbols:
+        entry = _entry(problem, key)
+        at = f" at {_point_text(entry.at)}" if entry is not None and entry.at else ""
+        return None, f"the answer should be a number: the value{at} is {_t(expected)}"
     found = _diagnose_rounding(texts.get(key), expected, tolerance) if not given.free_symbols else None
     if found:
         return found
@@ -507,7 +511,7 @@ def _target(problem, computed, given):
 
 
 def _is_matrix(value) -> bool:
-    return (isinstance(value, list) and len(value) > 1 and all(isinstance(r, list) for r in value)
+    return (isinstance(value, list) and len(value) >= 1 and all(isinstance(r, list) for r in value)
             and len({len(r) for r in value}) == 1)
 
 
