@@ -6,6 +6,7 @@ diff on the pieces (f'(g(x)) without g', f'·g alone, …), from several problem
 
 import json
 import random
+from dataclasses import dataclass
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ import sympy as sp
 
 from calcai import grade, parse
 from calcai.exercises.grade import MISTAKES, VERDICTS, Grade
+from calcai.cli import main
 from calcai.exercises.grade_command import AnswersFileError, load_answers
 from calcai.render.jsonout import expr_text
 from calcai.render.text import math_text
@@ -261,20 +263,40 @@ PROBLEMS = ROOT / "examples" / "grading" / "problems.yaml"
 ANSWERS = ROOT / "examples" / "grading" / "answers.yaml"
 
 
-def _calcai(*args):
-    return subprocess.run([sys.executable, "-m", "calcai", *args], capture_output=True, text=True, timeout=120)
+@dataclass
+class _Run:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_example_text_output_and_exit_code():
-    r = _calcai("grade", str(ANSWERS), "--problems", str(PROBLEMS), "--format", "text")
+@pytest.fixture
+def run_calcai(capsys):
+    """``calcai ARGS`` run in this process (calcai.cli.main), its exit code and output."""
+    def run(*args):
+        capsys.readouterr()
+        code = main(list(args))
+        out = capsys.readouterr()
+        return _Run(code, out.out, out.err)
+    return run
+
+
+def test_the_program_runs_grade():
+    r = subprocess.run([sys.executable, "-m", "calcai", "grade", str(ANSWERS), "--problems", str(PROBLEMS),
+                        "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and len(json.loads(r.stdout)) == 15
+
+
+def test_example_text_output_and_exit_code(run_calcai):
+    r = run_calcai("grade", str(ANSWERS), "--problems", str(PROBLEMS), "--format", "text")
     assert r.returncode == 1 and r.stderr == ""
     assert "chain           incorrect (missing_chain_factor)\n" in r.stdout
     assert "  → in the chain rule at u = x² + 1, the factor du/dx = 2x is missing\n" in r.stdout
     assert r.stdout.endswith("\nA. Student: 3 of 15 answers right\n")
 
 
-def test_json_shape(tmp_path):
-    r = _calcai("grade", str(ANSWERS), "--problems", str(PROBLEMS), "--format", "json")
+def test_json_shape(tmp_path, run_calcai):
+    r = run_calcai("grade", str(ANSWERS), "--problems", str(PROBLEMS), "--format", "json")
     data = json.loads(r.stdout)
     assert all(set(item) == {"problem", "verdict", "mistake", "message", "expected", "given"} for item in data)
     first = data[0]
@@ -285,11 +307,11 @@ def test_json_shape(tmp_path):
     assert {"missing_chain_factor", "transposed", "rounding", "wrong_point", "missing_constant"} <= found
 
 
-def test_all_right_exits_0(tmp_path):
+def test_all_right_exits_0(tmp_path, run_calcai):
     answers = tmp_path / "a.yaml"
     answers.write_text("answers:\n  - problem: chain\n    answer: 6x(x^2+1)^2\n"
                        "  - problem: jacobian\n    answer: [[y, x], [1, 2y]]\n")
-    r = _calcai("grade", str(answers), "--problems", str(PROBLEMS), "--format", "markdown")
+    r = run_calcai("grade", str(answers), "--problems", str(PROBLEMS), "--format", "markdown")
     assert r.returncode == 0, r.stderr
     assert "| chain | correct |  |" in r.stdout and r.stdout.rstrip().endswith("2 of 2 answers right")
 
@@ -312,20 +334,20 @@ def test_bad_answers_files(tmp_path, content, message):
     assert any(line.replace(str(tmp_path) + "/", "").startswith(message) for line in err.value.errors), err.value.errors
 
 
-def test_bad_answers_file_exits_2_without_a_traceback(tmp_path):
+def test_bad_answers_file_exits_2_without_a_traceback(tmp_path, run_calcai):
     path = tmp_path / "a.yaml"
     path.write_text("answers:\n  - problem: chian\n    answer: 2x\n")
-    r = _calcai("grade", str(path), "--problems", str(PROBLEMS))
+    r = run_calcai("grade", str(path), "--problems", str(PROBLEMS))
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr == f"calcai: error: {path}:2:14: answers[0]: no problem 'chian' in the problem files; did you mean 'chain'?\n"
 
 
-def test_a_wrong_problem_file_exits_2_and_says_so(tmp_path):
+def test_a_wrong_problem_file_exits_2_and_says_so(tmp_path, run_calcai):
     problems, answers = tmp_path / "p.yaml", tmp_path / "a.yaml"
     problems.write_text('problems:\n  - id: area\n    kind: integral\n    expr: "x^2"\n    bounds: [0, 3]\n'
                         '    expected: 8\n')
     answers.write_text("answers:\n  - problem: area\n    answer: 9\n")
-    r = _calcai("grade", str(answers), "--problems", str(problems), "--format", "text")
+    r = run_calcai("grade", str(answers), "--problems", str(problems), "--format", "text")
     assert r.returncode == 2
     assert r.stdout == "area  correct\n        given:    9\n\n1 of 1 answer right\n"
     assert r.stderr.startswith(f"calcai: error: {problems}:6:15: problem area: its expected answer disagrees "
@@ -360,3 +382,23 @@ def test_a_huge_answers_file_is_a_limit(tmp_path):
 def test_a_one_row_jacobian_answered_as_a_column_is_transposed():
     g = grade([["y"], ["x"]], {"kind": "jacobian", "exprs": ["x y"], "vars": ["x", "y"]})
     assert (g.verdict, g.mistake) == ("incorrect", "transposed")
+
+
+def test_recombining_the_unmutated_results_gives_back_every_node():
+    """The buggy-rule recombination uses the rules' own formulas: fed the right results of the
+    substeps, it rebuilds each node's result (checked against sympy), so a variant differs from
+    the right derivative only by the one mistake."""
+    from calcai.differentiation import derive, walk
+    from calcai.exercises.mistakes import _recombine
+
+    rng = random.Random(5)
+    checked = 0
+    for f in [_random_expr(rng) for _ in range(10)] + [(x**2 + 1) ** 3, sp.sin(x) / (x**2 + 1), x**x]:
+        for node in walk(derive(f, x).trees[-1]):
+            for i, sub in enumerate(node.substeps):
+                rebuilt = _recombine(node, i, sub.result)
+                if rebuilt is None:
+                    continue
+                checked += 1
+                assert sp.simplify(rebuilt - node.result) == 0, (node, i)
+    assert checked > 40
