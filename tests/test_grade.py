@@ -115,7 +115,8 @@ def test_missing_constant_is_a_note_on_a_correct_antiderivative(expr):
     assert shifted.verdict == "correct"
 
 
-@pytest.mark.parametrize("expr,at,other", [((x**2 + 1) ** 3, 2, 1), (sp.sin(x) * x, 0, 1), (x**4, 1, 2), (x**3 - x, 2, 3), (sp.exp(x) * x, 1, -2)])
+@pytest.mark.parametrize("expr,at,other", [((x**2 + 1) ** 3, 2, 1), (sp.sin(x) * x, 0, 1), (x**4, 1, 2),
+                                           (x**3 - x, 2, 3), (sp.exp(x) * x, 1, -2)])
 def test_wrong_point(expr, at, other):
     wrong = sp.diff(expr, x).subs(x, other)
     g = grade(text(wrong), derivative(expr, at={"x": at}))
@@ -320,7 +321,8 @@ def test_all_right_exits_0(tmp_path, run_calcai):
     ("answers:\n  - problem: chian\n    answer: 2x\n",
      "a.yaml:2:14: answers[0]: no problem 'chian' in the problem files; did you mean 'chain'?"),
     ("answer:\n  - problem: chain\n    answer: 2x\n", "a.yaml:1:1: unknown field 'answer'; did you mean 'answers'?"),
-    ("answers:\n  - problem: chain\n    anser: 2x\n", "a.yaml:3:5: answers[0]: unknown field 'anser'; did you mean 'answer'?"),
+    ("answers:\n  - problem: chain\n    anser: 2x\n",
+     "a.yaml:3:5: answers[0]: unknown field 'anser'; did you mean 'answer'?"),
     ("answers:\n  - problem: chain\n    answer: !!python/object x\n", "a.yaml:3:13: "),
     ("answers: &a\n  - problem: chain\n", "a.yaml:1:10: "),
     ("answers: 3\n", "a.yaml:1:10: field 'answers' must be a list of {problem: ID, answer: …}"),
@@ -339,7 +341,8 @@ def test_bad_answers_file_exits_2_without_a_traceback(tmp_path, run_calcai):
     path.write_text("answers:\n  - problem: chian\n    answer: 2x\n")
     r = run_calcai("grade", str(path), "--problems", str(PROBLEMS))
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr == f"calcai: error: {path}:2:14: answers[0]: no problem 'chian' in the problem files; did you mean 'chain'?\n"
+    assert r.stderr == (f"calcai: error: {path}:2:14: answers[0]: no problem 'chian' in the problem files; "
+                        "did you mean 'chain'?\n")
 
 
 def test_a_wrong_problem_file_exits_2_and_says_so(tmp_path, run_calcai):

@@ -19,19 +19,31 @@ Verdicts
 - ``incorrect``: with ``mistake`` naming what went wrong when a diagnosis matches, else None.
 - ``unreadable``: the text does not parse; the message gives the parser's error and column.
 
-Diagnoses (``mistake``) come from re-deriving: for a derivative (or each entry of a
-gradient, Jacobian or Hessian) the rule tree is re-derived with one buggy rule at one node
-(calcai.exercises.mistakes) and each variant compared with the answer (at the problem's
-point when it has one). Then, in this order: ``partial_wrong_variable`` (the derivative with
-respect to another variable of the problem), ``wrong_point`` (the right derivative at
-another point: one coordinate changed to a nearby whole number, negated, or the coordinates
-swapped; not when the answer is also −1 times the right one), ``sign_error`` (−1 times the answer), ``constant_factor`` (a constant times the
-answer; expressions only), ``rounding`` (a decimal that is the exact answer rounded to its
-own number of decimals, outside the tolerance), ``transposed`` (a non-symmetric matrix
-answered transposed), ``component_error`` (a list or matrix right except for the listed
-entries; the message names them and gives each one's own diagnosis). An indefinite integral
-asks for + C: a correct antiderivative without a constant of its own (a symbol that is not a
-variable of the problem) is ``correct`` with mistake ``missing_constant`` as a note.
+Diagnoses (``mistake``) come from re-deriving. A matrix answer is first compared with the
+transpose of the computed one (``transposed``, only when that differs). Then each wrong
+entry (the whole answer, or one entry of a list, matrix or mapping) is diagnosed, the first
+match winning, in this order:
+
+1. ``rounding``: written as a decimal that is the exact answer rounded to its own number of
+   decimals, yet outside the tolerance;
+2. for a derivative (or an entry of a gradient, Jacobian or Hessian): the rule tree
+   re-derived with one buggy rule at one node (calcai.exercises.mistakes:
+   ``missing_chain_factor``, ``product_rule_term_missing``, ``quotient_rule_sign``,
+   ``power_rule_exponent``, ``sign_error`` at a trigonometric rule), each variant compared
+   with the answer, at the problem's point when it has one; then ``partial_wrong_variable``
+   (the derivative with respect to another variable of the expression); then ``wrong_point``
+   (the right derivative at another point: the coordinates swapped, one negated or moved by
+   ±1, or one replaced by a whole number from −5 to 5; not when the answer is also −1 times
+   the right one);
+3. for an antiderivative: its derivative −1 or c times the integrand;
+4. ``sign_error`` (−1 times the right answer), ``constant_factor`` (c times it, c ≠ ±1 a
+   rational with denominator ≤ 1000; expressions only).
+
+A list or matrix with some entries right and others wrong is ``component_error``, the
+message naming each wrong entry (∂f/∂y, J[1][2], H[2][2]) with its own diagnosis; when every
+entry is wrong by the same mistake, that mistake. An indefinite integral asks for + C: a
+correct antiderivative without a constant of its own (a symbol that is not a variable of
+the problem) is ``correct`` with mistake ``missing_constant`` as a note.
 """
 
 from __future__ import annotations
