@@ -124,6 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
                        + " to FILE (atomically) instead of standard output")
         c.add_argument("--force", action="store_true", help="let --output replace an existing file")
 
+    # -- calcai grade (calcai.exercises.grade_command) --
+    c = command("grade", "grade a student's answers file: a verdict per answer and the mistake named")
+    c.add_argument("answers", metavar="ANSWERS.yaml",
+                   help="student: NAME (optional); answers: a list of {problem: ID, answer: ...}")
+    c.add_argument("--problems", nargs="+", required=True, metavar="FILE",
+                   help="problem files or folders holding the problems the answers name")
+    c.add_argument("-j", "--jobs", type=int, default=None, help="parallel workers (default: all cores)")
+    c.epilog = ("Verdicts: correct, correct_unsimplified, incorrect (with the mistake when one is recognised), "
+                "unreadable. Exit codes: 0 all right, 1 some answer wrong or unreadable, 2 bad input, "
+                "3 limit or time-out.")
+
     c = sub.add_parser("kinds", help="list the problem kinds, or show one with an example")
     c.add_argument("kind", nargs="?")
     return p
@@ -160,7 +171,10 @@ def _main(argv=None) -> int:
         return EXIT_OK
     try:
         _configure_limits(args)
-        from .commands import run
+        if args.command == "grade":
+            from .exercises.grade_command import run
+        else:
+            from .commands import run
 
         return run(args)
     except KeyboardInterrupt:

@@ -1,0 +1,1 @@
+"""Exercises for a class: randomised variants (generate) and grading with the mistake named (grade)."""
