@@ -16,6 +16,7 @@ _EXPORTS = {
     "taylor": "api", "critical_points": "api", "lagrange": "api",
     "integrate": "api",
     "load": "problems", "solve": "solvers", "Problem": "problems", "Solution": "solution",
+    "generate": "exercises.generate",
     "limits": None,
 }
 

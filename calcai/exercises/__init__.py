@@ -1,0 +1,24 @@
+"""Exercises for a class: parameterised templates and their variants (``calcai generate``).
+
+- ``calcai.exercises.params``: ``params`` / ``where`` / ``{name}`` in problem files;
+- ``calcai.exercises.generate``: variants, solved, with their ``expected`` filled in, as a
+  problem file, a worksheet or an answer key.
+
+Imported lazily: the problem loader imports ``params`` only for files that use parameters.
+"""
+
+_EXPORTS = {"generate": "generate", "Variant": "generate", "GenerateError": "generate",
+            "write_problem_file": "generate", "worksheet": "generate", "answer_key": "generate"}
+
+
+def __getattr__(name):
+    import importlib
+
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'calcai.exercises' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = sorted(_EXPORTS)
