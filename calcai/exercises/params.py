@@ -361,50 +361,101 @@ def failed_conditions(conditions, values: dict) -> list:
 
 # ---------------------------------------------------------------- substitution
 
-def _neighbours(text: str, start: int, end: int):
-    before = text[start - 1] if start > 0 else ""
-    after = text[end] if end < len(text) else ""
-    left = text[:start].rstrip()
-    right = text[end:].lstrip()
-    return before, after, (left[-1] if left else ""), (right[0] if right else "")
-
-
-def _insertion(value: Value, text: str, start: int, end: int) -> str:
-    """``value`` as it must be written at text[start:end] to read as one factor."""
-    if start == 0 and end == len(text):
+def _insertion(value: Value, built: str, text: str, end: int) -> str:
+    """``value`` as it must be written after ``built`` (the text so far) and before
+    ``text[end:]`` to read as one factor."""
+    whole = not built and end == len(text)
+    if whole:
         return value.text                                   # the whole scalar
-    before, after, left, right = _neighbours(text, start, end)
-    word = re.compile(r"[A-Za-z0-9_.]")
+    before = built[-1:]
+    after = text[end:end + 1]
+    left = built.rstrip()[-1:]
+    right = text[end:].lstrip()[:1]
+    word = re.compile(r"[A-Za-z0-9_]")
+    if after == "{":                                        # another value follows: keep them apart
+        return f"({value.text})"
     if value.atom == "number":
-        glued = bool(word.match(before)) or after[:1].isdigit() or after == "." or (
-            after in "eE" and after != "" and re.match(r"[eE][+-]?\d", text[end:end + 3]))
+        glued = bool(word.match(before)) or after[:1].isdigit() or bool(
+            re.match(r"\.\d|[eE][+-]?\d", text[end:end + 3]))
         return f"({value.text})" if glued else value.text
     if value.atom == "name":
         glued = bool(word.match(before)) or bool(word.match(after))
         return f"({value.text})" if glued else value.text
-    if left in ("", "(", ",") and right in ("", ")", ","):
+    if left in ("", "(", ",", "[", "=") and right in ("", ")", ",", "]", "="):
         return value.text                                    # a whole argument or bracket
     return f"({value.text})"
 
 
+def _pretty(value: Value, built: str, text: str, end: int, safe: str) -> tuple[str, str]:
+    """The textbook spelling of an insertion: ``+ (-5)x`` as ``- 5x``, ``1x`` as ``x``,
+    ``(-2)x`` at the start as ``-2x``. Returns (text before it, possibly with its sign
+    changed, and the insertion)."""
+    expr = value.expr
+    if not getattr(expr, "is_Rational", False) or safe == value.text and value.atom != "number":
+        return built, safe
+    right = text[end:].lstrip()[:1]
+    after = text[end:end + 1]
+    if right in ("^", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹", "⁻", "¹", "⁰", "!") or \
+            text[end:].lstrip().startswith("**"):
+        return built, safe                                 # (-2)^2 is not -2^2
+    magnitude = value.text.lstrip("-")
+    head = built.rstrip()
+    coefficient = bool(re.match(r"[A-Za-z(]", after))       # 1x, 1(x + 1), 1sin(x)
+    if coefficient and magnitude == "1":
+        magnitude = ""
+    if expr < 0:
+        if head[-1:] in ("+", "-") and head[:-1].strip() and head[:-1].rstrip()[-1:] not in ("(", ",", "^", "*", "/"):
+            sign = "-" if head[-1] == "+" else "+"
+            return head[:-1] + sign + built[len(head):], magnitude
+        if head[-1:] in ("", "(", ",", "[", "=", ":") or head[-1:].isalpha() and built[-1:] == " ":
+            return built, "-" + magnitude                   # "at x = -2", "from -2 to 3"
+        return built, safe
+    if not magnitude and head[-1:] in ("", "(", ",", "+", "-", "[", "=", ":"):
+        return built, ""
+    return built, safe
+
+
 def _substitute_text(node: YScalar, values: dict) -> YScalar:
+    """Every ``{name}`` of a scalar replaced. Two spellings are built: the safe one (each
+    value bracketed wherever it could otherwise read differently) and the textbook one
+    (``x^2 - 5x`` for ``x^2 + {b}x`` with b = −5); the textbook one is kept only when the
+    parser reads it exactly as the safe one, or when the text is not an expression at all."""
     text = node.text
     if "{" not in text:
         return node
-    out, last = [], 0
+    safe, pretty, last = [], "", 0
     for m in PLACEHOLDER.finditer(text):
         name = m.group(1)
         if name not in values:
             raise ParamError(f"'{{{name}}}' is not a parameter"
                              + (_suggest(name, values) or f"; the parameters are: {', '.join(values)}"),
                              node, m.start())
-        out.append(text[last:m.start()])
-        out.append(_insertion(values[name], text, m.start(), m.end()))
+        safe.append(text[last:m.start()])
+        inserted = _insertion(values[name], "".join(safe), text, m.end())
+        safe.append(inserted)
+        pretty, piece = _pretty(values[name], pretty + text[last:m.start()], text, m.end(), inserted)
+        pretty += piece
         last = m.end()
-    if not out:
+    if not safe:
         return node
-    out.append(text[last:])
-    return YScalar("".join(out), node.quoted, node.mark)
+    safe_text = "".join(safe) + text[last:]
+    pretty += text[last:]
+    return YScalar(_choose(safe_text, pretty), node.quoted, node.mark)
+
+
+def _choose(safe: str, pretty: str) -> str:
+    """The textbook spelling when the parser reads it as the safe one; for text that is not
+    an expression (a statement, an equation), the textbook spelling."""
+    if safe == pretty:
+        return safe
+    try:
+        reading = parse(safe)
+    except (ParseError, ValueError, TypeError):
+        return pretty
+    try:
+        return pretty if parse(pretty) == reading else safe
+    except (ParseError, ValueError, TypeError):
+        return safe
 
 
 def substitute(node, values: dict, *, top: bool = True):
