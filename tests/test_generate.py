@@ -92,16 +92,17 @@ def test_same_seed_same_bytes_other_seed_other_variants_and_the_output_checks(dr
     assert again.returncode == 2 and "already exists; use --force" in again.stderr
 
 
-def test_practice_file_varies_with_the_seed_and_checks(tmp_path):
-    outs = [calcai("generate", "problems/practice.yaml", "--count", "3", "--seed", seed) for seed in ("1", "1", "2")]
-    assert all(o.returncode == 0 for o in outs), outs[0].stderr
-    assert outs[0].stdout == outs[1].stdout and outs[0].stdout != outs[2].stdout
-    (tmp_path / "p.yaml").write_text(outs[0].stdout, encoding="utf-8")
-    ids = [p.id for p in load(tmp_path / "p.yaml")]
-    assert ids == ["gd-practice-1-1", "gd-practice-1-2", "gd-practice-1-3", "backprop-practice-2",
-                   "batchnorm-practice-3-1", "batchnorm-practice-3-2", "batchnorm-practice-3-3"]
-    done = calcai("check", str(tmp_path / "p.yaml"))
-    assert done.returncode == 0 and done.stdout.splitlines()[-1].endswith("0 failed")
+def test_practice_file_varies_with_the_seed_and_checks():
+    from calcai.solvers import solve
+
+    done = calcai("generate", "problems/practice.yaml", "--count", "3", "--seed", "1")
+    assert done.returncode == 0, done.stderr
+    assert generate(ROOT / "problems" / "practice.yaml", 3, 1).text == done.stdout     # the API writes the same
+    assert generate(ROOT / "problems" / "practice.yaml", 3, 2).text != done.stdout
+    problems = loads(done.stdout)
+    assert [p.id for p in problems] == ["gd-practice-1-1", "gd-practice-1-2", "gd-practice-1-3", "backprop-practice-2",
+                                        "batchnorm-practice-3-1", "batchnorm-practice-3-2", "batchnorm-practice-3-3"]
+    assert [solve(p).check.status for p in problems] == ["pass"] * 7
 
 
 # ---------------------------------------------------------------- the API
@@ -325,11 +326,12 @@ def test_sheet_and_key_goldens(tmp_path):
     assert sheet.returncode == 0 and key.returncode == 0, sheet.stderr + key.stderr
     assert sheet.stdout == SHEET_TEXT
     assert key.stdout == KEY_TEXT
-    md = calcai("generate", "s.yaml", "--count", "2", "--seed", "1", "--sheet", "--format", "markdown", cwd=tmp_path)
-    assert md.stdout.startswith("# Worksheet: Small\n\n## Problem 1\n\nDifferentiate 5x^2.\n\nAnswer: \\_\\_")
-    tex = calcai("generate", "s.yaml", "--count", "2", "--seed", "1", "--key", "--format", "latex", cwd=tmp_path)
-    assert tex.returncode == 0 and tex.stdout.startswith("\\section*{Answer key: Small}\n\n\\section*{1. d-1}")
-    assert "\\frac{d}{d x} 5 x^{2} &= 10 x" in tex.stdout
+    made = generate(tmp_path / "s.yaml", 2, 1, key_format="latex")
+    assert made.sheet("text") == SHEET_TEXT
+    assert made.sheet("markdown").startswith("# Worksheet: Small\n\n## Problem 1\n\nDifferentiate 5x^2.\n\nAnswer: \\_")
+    tex = made.key("latex")
+    assert tex.startswith("\\section*{Answer key: Small}\n\n\\section*{1. d-1}")
+    assert "\\frac{d}{d x} 5 x^{2} &= 10 x" in tex
     both = calcai("generate", "s.yaml", "--count", "2", "--seed", "1", "--key", "--sheet", cwd=tmp_path)
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
 
