@@ -378,7 +378,7 @@ def _draw(variant: Variant, lines) -> None:
     template, seen, k = variant.template, variant.seen, variant.k
     pid = template.node.get("id").text
     values = None
-    for _ in range(50):                             # prefer values no other variant has
+    for _ in range(20):                             # prefer values no other variant has
         values = template.draw(variant.rng)
         key = tuple(v.text for v in values.values())
         if key not in seen:

@@ -124,7 +124,11 @@ class Param:
 
     def at(self, k: int) -> Value:
         text = str(k) if self.kind == "int" else _decimal_text(k, self.places)
-        return _value(text)
+        try:
+            return _value(text)
+        except ParseError as err:              # a limit: more digits than max_integer_digits
+            raise ParamError(f"field 'params.{self.name}': the value {text[:40]} cannot be used: "
+                             f"{err.message}", self.node) from None
 
     def draw(self, rng) -> Value:
         if self.kind == "choice":
@@ -250,25 +254,26 @@ class Condition:
         return out
 
 
-def _compare(d, op: str) -> bool:
+def _holds(d, op: str) -> bool:
+    """``d op 0`` for a number d (a 30-digit Float); 'equal' means |d| < 1e-25."""
     import sympy as sp
 
-    if d.free_symbols:
+    if not (d.is_Number and d.is_real and d.is_finite):
         return False
-    if not d.is_Rational:
-        n = sp.N(d, 30)
-        if not (n.is_real and n.is_finite):
-            return False
-        d = sp.Integer(0) if abs(n) < sp.Float("1e-25") else n
+    if abs(d) < sp.Float("1e-25"):
+        d = sp.Integer(0)
     return bool({"<": d < 0, "<=": d <= 0, ">": d > 0, ">=": d >= 0, "==": d == 0, "!=": d != 0}[op])
 
 
 def _chain_holds(chain, subs) -> bool:
+    """Each relation of a chain, evaluated numerically with the values substituted by evalf
+    (never built exactly: a^a^a at a = 9 stays a 30-digit number, not 369 million digits)."""
+    import sympy as sp
+
     sides, ops = chain
     try:
-        values = [s.xreplace(subs) for s in sides]
-        return all(_compare(values[i] - values[i + 1], op) for i, op in enumerate(ops))
-    except (TypeError, ValueError, ArithmeticError):
+        return all(_holds(sp.N(sides[i] - sides[i + 1], 30, subs=subs), op) for i, op in enumerate(ops))
+    except (TypeError, ValueError, ArithmeticError, RecursionError):
         return False
 
 
