@@ -145,10 +145,6 @@ def checkable(data, key=None):
     return None
 
 
-def _lookup(data: dict, key: str):
-    return data.get(key)
-
-
 def shaped(template, data):
     """``data`` cut to the shape of the template's ``expected`` node (its keys, recursively)."""
     if template is None:
@@ -625,7 +621,6 @@ def answer_key(rendered: list, title: str | None, fmt: str) -> str:
 def command(args) -> int:
     """``calcai generate FILE… --count K --seed S [--output OUT] [--sheet | --key]``."""
     from ..commands import _check_output, _failure_message, _format, _in_worker, _one_line, _write_atomically
-    from ..problems import ProblemFileError
 
     if args.count < 1 or args.count > MAX_COUNT:
         raise CalcaiError(f"--count must be from 1 to {MAX_COUNT}, not {args.count}")

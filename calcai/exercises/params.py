@@ -30,9 +30,9 @@ from ..errors import ParseError
 from ..parser import parse
 from ..yamlsafe import YMap, YScalar, YSeq
 
-__all__ = ["Param", "Condition", "ParamError", "read_params", "read_where", "reference_values",
-           "draw_values", "failed_conditions", "substitute", "PLACEHOLDER", "SPEC_KINDS", "MAX_DRAWS",
-           "TEMPLATE_KEYS", "value_text"]
+__all__ = ["Param", "Condition", "ParamError", "Template", "read_template", "read_params", "read_where",
+           "reference_values", "draw_values", "failed_conditions", "substitute", "PLACEHOLDER", "SPEC_KINDS",
+           "MAX_DRAWS", "TEMPLATE_KEYS"]
 
 SPEC_KINDS = ("int", "choice", "decimal")
 MAX_DRAWS = 1000                 # draws tried for one variant before a where condition is reported
@@ -88,10 +88,6 @@ def _value(text: str) -> Value:
     else:
         atom = "other"
     return Value(text, parse(text), atom)
-
-
-def value_text(value: Value) -> str:
-    return value.text
 
 
 def _decimal_text(k: int, places: int) -> str:
