@@ -17,6 +17,7 @@ _EXPORTS = {
     "integrate": "api",
     "load": "problems", "solve": "solvers", "Problem": "problems", "Solution": "solution",
     "grade": "exercises.grade", "Grade": "exercises.grade",
+    "generate": "exercises.generate",
     "limits": None,
 }
 

@@ -135,6 +135,24 @@ def build_parser() -> argparse.ArgumentParser:
                 "unreadable. Exit codes: 0 all right, 1 some answer wrong or unreadable, 2 bad input, "
                 "3 limit or time-out.")
 
+    # calcai generate (calcai.exercises.generate)
+    c = command("generate", "variants of parameterised problems, solved: a problem file, a worksheet or a key")
+    c.add_argument("paths", nargs="+", metavar="PATH", help="YAML files or folders; problems with 'params' "
+                   "give COUNT variants each (ids ID-1 … ID-COUNT), the others are copied once")
+    c.add_argument("--count", type=int, required=True, metavar="K", help="variants per parameterised problem")
+    c.add_argument("--seed", type=int, required=True, metavar="S",
+                   help="the random seed: the same files and seed give the same output, byte for byte")
+    sheet = c.add_mutually_exclusive_group()
+    sheet.add_argument("--sheet", action="store_true",
+                       help="write the worksheet (numbered statements, a line for each answer) in --format")
+    sheet.add_argument("--key", action="store_true", help="write the answer key (worked solutions) in --format")
+    c.add_argument("-j", "--jobs", type=int, default=None, help="parallel workers (default: all cores)")
+    c.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    c.add_argument("--force", action="store_true", help="let --output replace an existing file")
+    c.epilog = ("params: name: {int: [lo, hi]} | {choice: [values]} | {decimal: [lo, hi, places]}; "
+                "where: [\"a != n\", ...] (relations < <= > >= == != with and/or); use {name} in any field. "
+                "Each variant is solved and its expected filled in; params_used keeps the values drawn.")
+
     c = sub.add_parser("kinds", help="list the problem kinds, or show one with an example")
     c.add_argument("kind", nargs="?")
     return p
@@ -173,6 +191,8 @@ def _main(argv=None) -> int:
         _configure_limits(args)
         if args.command == "grade":
             from .exercises.grade_command import run
+        elif args.command == "generate":
+            from .exercises.generate import command as run
         else:
             from .commands import run
 

@@ -71,6 +71,9 @@ FIELD_TYPES: dict[str, str] = {
     "definitions": "a mapping of new names to expressions like {y: W x}",
     "arrays": "a mapping of names to numbers, lists or lists of rows like {W: [[1, 2], [3, 4]], x: [3, 4]}",
     "domain": 'a mapping of variables to "> 0", ">= 0", "< 0", "<= 0" or [lo, hi], like {w1: "> 0"}',
+    "params": "a mapping of parameter names to {int: [lo, hi]}, {choice: [...]} or {decimal: [lo, hi, places]}",
+    "conditions": "a list of conditions like [\"a != n\"]",
+    "values": "a mapping of parameter names to values",
 }
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "linear", "softmax")
@@ -194,6 +197,11 @@ COMMON_FIELDS: tuple = (
           "at a point, `not differentiable` expects a kink there"),
     Field("tolerance", "tolerance", False,
           "how close numbers must be: a number (absolute) or {abs, rel}; default abs 1e-9 + rel 1e-6"),
+    Field("params", "params", False, "parameters for `calcai generate`: name: {int: [lo, hi]}, "
+          "{choice: [values]} or {decimal: [lo, hi, places]}; any scalar may then use {name}"),
+    Field("where", "conditions", False, "conditions every draw of the parameters must meet, like "
+          "[\"a != n\", \"a + n < 10\"]"),
+    Field("params_used", "values", False, "the parameter values of a generated variant (informational)"),
 )
 COMMON_NAMES = tuple(f.name for f in COMMON_FIELDS)
 ID_PATTERN = r"[A-Za-z0-9_-]+"
@@ -808,4 +816,7 @@ def describe(kind: Kind) -> str:
     if any(f.type in ("expr", "exprs", "equations", "substitutions") for f in kind.fields):
         lines += ["", "expressions may use the functions that `calcai kinds` lists"]
     lines += ["", f"answer: {kind.answer}", "", "example:", kind.example.rstrip("\n")]
+    lines += ["", "every kind also takes params (a: {int: [2, 9]}, n: {choice: [2, 3]}, c: {decimal: "
+              "[0.1, 0.9, 1]}) and where ([\"a != n\"]): any scalar may then use {a}; `calcai generate` "
+              "writes variants (solve and check use the first values: int lo, the first choice, decimal lo)"]
     return "\n".join(lines)

@@ -836,7 +836,25 @@ class _Builder:
             self.add(label, kind_node, f"unknown kind '{name}'"
                      + (_suggest(name, KINDS) or "; run `calcai kinds` to list the kinds"))
             return None
+        if "params" in node or "where" in node:
+            node = self.reference_instance(node, label)
+            if node is None:
+                return None
         return self.fields(node, kind, label, pid, before)
+
+    def reference_instance(self, node: YMap, label: str) -> YMap | None:
+        """A problem with ``params`` (a template for ``calcai generate``) is read at its
+        reference values: every parameter at its first value (see calcai.exercises.params)."""
+        from .exercises.params import ParamError, read_template
+
+        try:
+            template = read_template(node)
+            return template.instance(template.reference())
+        except ParamError as err:
+            self.add(label, err.node or node, err.message, offset=err.offset)
+        except ParseError as err:       # a limit met while reading a value
+            self.add(label, node, err.message, isinstance(err, LimitError))
+        return None
 
     def fields(self, node: YMap, kind: Kind, label: str, pid, before: int) -> Problem | None:
         # unknown, missing and conflicting fields
