@@ -194,6 +194,8 @@ COMMON_FIELDS: tuple = (
           "at a point, `not differentiable` expects a kink there"),
     Field("tolerance", "tolerance", False,
           "how close numbers must be: a number (absolute) or {abs, rel}; default abs 1e-9 + rel 1e-6"),
+    Field("plot", "choice", False, "true: `calcai solve --plot-dir DIR` draws this problem's figure "
+          "to DIR/<id>.svg (default false)", choices=("true", "false")),
 )
 COMMON_NAMES = tuple(f.name for f in COMMON_FIELDS)
 ID_PATTERN = r"[A-Za-z0-9_-]+"
