@@ -192,7 +192,8 @@ def test_plot_mistakes_exit_2_and_write_nothing(tmp_path, capsys):
     assert "no figure for this result" in capsys.readouterr().err
     assert not target.exists()
     assert _cli("taylor", "x", "--about", "x=0", "--order", "1", "--plot", str(tmp_path / "t.pdf")) == 2
-    assert capsys.readouterr().err == f"calcai: error: --plot {tmp_path / 't.pdf'}: the file name must end in .svg or .png\n"
+    assert capsys.readouterr().err == (f"calcai: error: --plot {tmp_path / 't.pdf'}: "
+                                       "the file name must end in .svg or .png\n")
 
 
 PROBLEMS_WITH_PLOT = """\

@@ -550,11 +550,11 @@ def _lagrange(objective, constraints, variables, candidates, point, value, goal)
         if finite.size and finite.min() < best_value < finite.max():
             ax.contour(X, Y, F, levels=[best_value], colors="tab:red", linewidths=1.2, linestyles="--")
             ax.plot([], [], color="tab:red", lw=1.2, ls="--", label=f"level f = {_num(best_value)}")
-    others = [c for c, _ in found if c != best]
-    if others:
-        arr = np.array(others, dtype=float)
-        ax.plot(arr[:, 0], arr[:, 1], "o", color="tab:gray", mec="black", ms=7, ls="none", zorder=4,
-                label="other candidates", gid="candidates")
+    for kind in dict.fromkeys(k for c, k in found if c != best):
+        arr = np.array([c for c, k in found if c != best and k == kind], dtype=float)
+        marker, colour = TYPE_STYLE.get(kind, ("o", "tab:gray"))
+        ax.plot(arr[:, 0], arr[:, 1], marker, color=colour, mec="black", ms=7, ls="none", zorder=4,
+                label=f"other candidate{'s' if len(arr) > 1 else ''}: {kind}", gid=f"candidates-{kind}")
     if best:
         ax.plot([best[0]], [best[1]], "*", color="tab:red", mec="black", ms=16, zorder=5, gid="optimum",
                 label=f"{'maximum' if goal == 'max' else 'minimum'}: f({_num(best[0])}, {_num(best[1])})"
