@@ -242,3 +242,12 @@ def test_without_matplotlib_plot_commands_exit_2_with_the_hint_and_write_nothing
     assert done.stdout == f"2\n2\nFalse\n{hint}\n"
     assert done.stderr == f"calcai: error: {hint}\n" * 2
     assert not svg.exists() and os.listdir(folder) == []
+
+
+def test_calcai_and_calcai_plot_import_without_loading_matplotlib():
+    script = ("import sys, calcai, calcai.plot\n"
+              "calcai.derive('x^2'); calcai.solve({'id': 't', 'kind': 'taylor', 'expr': 'e^x', 'about': {'x': 0}, "
+              "'order': 2})\n"
+              "print('matplotlib' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (done.stdout, done.stderr) == ("False\n", "")
