@@ -153,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
                 "where: [\"a != n\", ...] (relations < <= > >= == != with and/or); use {name} in any field. "
                 "Each variant is solved and its expected filled in; params_used keeps the values drawn.")
 
+    # Figures (calcai.plot; matplotlib comes with the optional extra: pip install 'calcai[plot]')
+    for name in ("diff", "taylor", "integrate", "critical", "lagrange", "solve"):
+        sub.choices[name].add_argument(
+            "--plot", metavar="FILE", help="draw the figure to FILE (.svg or .png)" + (
+                "; the one problem solved (choose it with --only ID)" if name == "solve" else ""))
+    sub.choices["solve"].add_argument("--plot-dir", metavar="DIR",
+                                      help="draw the figure of every problem marked 'plot: true' to DIR/<id>.svg")
+
     c = sub.add_parser("kinds", help="list the problem kinds, or show one with an example")
     c.add_argument("kind", nargs="?")
     return p

@@ -28,9 +28,13 @@ class Rendered:
     data: dict
     check_status: str
     check_rows: list
+    figure: bytes | None = None     # the figure asked for with --plot / --plot-dir (None: no picture)
 
 
 def run(args) -> int:
+    code = _plot_arguments(args)
+    if code is not None:
+        return code
     if args.command == "kinds":
         return _kinds(args)
     if args.command in ("solve", "check"):
@@ -83,7 +87,7 @@ def _solve_and_render(task) -> Rendered:
 
 
 def _solve_and_render_unguarded(task) -> Rendered:
-    problem, fmt = task
+    problem, fmt = task[:2]
     from .solvers import solve
 
     solution = solve(problem)
@@ -95,7 +99,12 @@ def _solve_and_render_unguarded(task) -> Rendered:
     text = "" if fmt in ("json", "none") else _limit_output(_render(solution, fmt))
     rows = [(item.path, _short(item.expected), _short(item.computed), item.ok, item.message)
             for item in solution.check.items]
-    return Rendered(text, data, solution.check.status, rows)
+    figure = None
+    if len(task) > 2:                       # (problem, fmt, "svg" | "png"): --plot, --plot-dir
+        from .plot import figure_bytes
+
+        figure = figure_bytes(solution, task[2])
+    return Rendered(text, data, solution.check.status, rows, figure)
 
 
 def _short(value) -> str:
@@ -365,7 +374,8 @@ def _one_off(args) -> int:
             sys.stderr.write(f"calcai: error: {_one_line(line)}\n")
         return _error_code(err)
     fmt = _format(args)
-    outcome = next(_workers([(problem, fmt)], jobs=1))
+    target = getattr(args, "plot", None)
+    outcome = next(_workers([(problem, fmt, *_plot_task(target))], jobs=1))
     if not outcome.ok:
         sys.stderr.write(f"calcai: error: {_failure_message(outcome, args.debug)}\n")
         return _exit_code_of(outcome)
@@ -374,6 +384,8 @@ def _one_off(args) -> int:
         sys.stdout.write(json.dumps(rendered.data, ensure_ascii=False, indent=2) + "\n")
     else:
         sys.stdout.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
+    if target is not None:
+        return _write_figure(target, rendered.figure, f"calcai {args.command}")
     return EXIT_OK
 
 
@@ -391,11 +403,11 @@ def _preload(tasks) -> None:
 
     from . import solvers
 
-    solvers.load_kinds(dict.fromkeys(problem.kind for problem, _fmt in tasks))
-    for fmt in dict.fromkeys(fmt for _problem, fmt in tasks):
+    solvers.load_kinds(dict.fromkeys(task[0].kind for task in tasks))
+    for fmt in dict.fromkeys(task[1] for task in tasks):
         for name in _RENDER_MODULES.get(fmt, ()):
             importlib.import_module(name)
-    if any(problem.expected is not None for problem, _fmt in tasks):
+    if any(task[0].expected is not None for task in tasks):
         importlib.import_module("calcai.check")
         importlib.import_module("calcai.render.text")     # _short lays out the check rows
 
@@ -445,6 +457,9 @@ def _batch(args) -> int:
         if missing:
             sys.stderr.write(f"calcai: error: no problem with id {_one_line(', '.join(sorted(missing)))}\n")
             code = max(code, EXIT_BAD_INPUT)
+    targets = _figure_targets(problems, args)
+    if targets is None:
+        return EXIT_BAD_INPUT
     out = sys.stdout if output is None else io.StringIO()
     fmt = _format(args)
     if args.command == "check" and fmt in ("text", "rich", "markdown", "latex"):
@@ -453,7 +468,8 @@ def _batch(args) -> int:
         worker_fmt = fmt
     results = []
     json_items = []
-    for problem, outcome in zip(problems, _workers([(p, worker_fmt) for p in problems], jobs=args.jobs)):
+    tasks = [(p, worker_fmt, *_plot_task(t)) for p, t in zip(problems, targets)]
+    for problem, target, outcome in zip(problems, targets, _workers(tasks, jobs=args.jobs)):
         where = _one_line(f"{problem.where()}: problem {problem.id}")
         if not outcome.ok:
             message = _failure_message(outcome, args.debug)
@@ -466,6 +482,8 @@ def _batch(args) -> int:
                                    "check": {"status": "error", "details": []}})
             continue
         rendered = outcome.value
+        if target is not None:
+            code = max(code, _write_figure(target, rendered.figure, where))
         results.append((problem, rendered.check_status, rendered.check_rows, ""))
         if fmt == "json":
             json_items.append(rendered.data)
@@ -481,6 +499,105 @@ def _batch(args) -> int:
     if output is not None:
         _write_atomically(output, out.getvalue(), args.force)
     return code
+
+
+# ------------------------------------------------------------------ figures: --plot, --plot-dir
+
+def _plot_arguments(args) -> int | None:
+    """Before any work: without matplotlib, --plot and --plot-dir stop here (exit 2, the
+    install hint, nothing written); a file name must end in .svg or .png in an existing
+    folder, and --plot-dir must be a folder."""
+    target, folder = getattr(args, "plot", None), getattr(args, "plot_dir", None)
+    if target is None and folder is None:
+        return None
+    from .plot import INSTALL_HINT, available, format_of
+
+    if not available():
+        sys.stderr.write(f"calcai: error: {INSTALL_HINT}\n")
+        return EXIT_BAD_INPUT
+    if target is not None:
+        format_of(target)
+        shown = _one_line(target)
+        if os.path.isdir(target):
+            raise CalcaiError(f"--plot {shown} is a folder; give a file name ending in .svg or .png")
+        if not os.path.isdir(os.path.dirname(os.path.abspath(target))):
+            raise CalcaiError(f"--plot {shown}: the folder it would go in does not exist")
+    if folder is not None and not os.path.isdir(folder):
+        raise CalcaiError(f"--plot-dir {_one_line(folder)} is not a folder")
+    _preload_plots()
+    return None
+
+
+def _preload_plots() -> None:
+    """matplotlib and the figure code, imported before the workers are forked (about 0.3 s)."""
+    import importlib
+
+    for name in ("calcai.plot.figures", "matplotlib.figure", "matplotlib.backends.backend_svg",
+                 "matplotlib.backends.backend_agg"):
+        importlib.import_module(name)
+
+
+def _plot_task(target) -> tuple:
+    """The worker task's third item: the figure format to draw, or nothing."""
+    if target is None:
+        return ()
+    from .plot import format_of
+
+    return (format_of(target),)
+
+
+def _figure_targets(problems, args) -> list | None:
+    """Where each problem's figure goes (None: no figure): --plot FILE for the one problem
+    solved; --plot-dir DIR/<id>.svg for each problem marked ``plot: true`` (an id met twice
+    in the batch gets its file's name in front: DIR/<file>-<id>.svg)."""
+    target, folder = getattr(args, "plot", None), getattr(args, "plot_dir", None)
+    targets = [None] * len(problems)
+    if target is not None:
+        if len(problems) != 1:
+            sys.stderr.write(f"calcai: error: --plot draws the figure of one problem, but {len(problems)} "
+                             "are selected; choose one with --only ID, or use --plot-dir DIR\n")
+            return None
+        targets[0] = target
+    if folder is not None:
+        used = set()
+        for i, problem in enumerate(problems):
+            if not problem.plot or targets[i] is not None:
+                continue
+            name = f"{problem.id}.svg"
+            if name in used:
+                stem = os.path.splitext(os.path.basename(problem.file or "problem"))[0]
+                name = f"{stem}-{problem.id}.svg"
+            used.add(name)
+            targets[i] = os.path.join(folder, name)
+    return targets
+
+
+def _write_figure(path: str, data: bytes | None, where: str) -> int:
+    """Write a figure (replacing the file, through a temporary file and a rename); exit 2 with
+    a message when the result has no picture."""
+    import tempfile
+
+    if data is None:
+        sys.stderr.write(f"{_one_line(where)}: no figure for this result, {_one_line(path)} not written "
+                         "(figures: diff --at, taylor and critical of 1-2 variables, lagrange with 2 variables "
+                         "and 1 constraint, integrate, optimisers, linear regression)\n")
+        return EXIT_BAD_INPUT
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, path)
+        finally:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+    except OSError as err:
+        raise CalcaiError(f"cannot write the figure {_one_line(path)}: {err.strerror or err}") from None
+    return EXIT_OK
 
 
 # ------------------------------------------------------------------ --output

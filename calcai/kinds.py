@@ -202,6 +202,8 @@ COMMON_FIELDS: tuple = (
     Field("where", "conditions", False, "conditions every draw of the parameters must meet, like "
           "[\"a != n\", \"a + n < 10\"]"),
     Field("params_used", "values", False, "the parameter values of a generated variant (informational)"),
+    Field("plot", "choice", False, "true: `calcai solve --plot-dir DIR` draws this problem's figure "
+          "to DIR/<id>.svg (default false)", choices=("true", "false")),
 )
 COMMON_NAMES = tuple(f.name for f in COMMON_FIELDS)
 ID_PATTERN = r"[A-Za-z0-9_-]+"

@@ -35,6 +35,7 @@ class Problem:
     note: str = ""
     tags: tuple = ()
     hints: tuple = ()
+    plot: bool = False                   # draw its figure with `calcai solve --plot-dir DIR`
     file: str | None = None
     line: int = 0
     col: int = 0

@@ -924,6 +924,7 @@ class _Builder:
             id=pid or "problem", kind=kind.name, fields=fields, variables=tuple(variables),
             expected=expected, tolerance=meta["tolerance"], title=meta["title"],
             statement=meta["statement"], note=meta["note"], tags=meta["tags"], hints=meta["hints"],
+            plot=meta["plot"],
             file=self.path, line=node.mark.line, col=node.mark.col, positions=positions,
         )
 
@@ -979,7 +980,8 @@ class _Builder:
         return names
 
     def common(self, node: YMap, label: str, conv: _Converter) -> dict:
-        meta = {"title": "", "statement": "", "note": "", "tags": (), "hints": (), "tolerance": Tolerance()}
+        meta = {"title": "", "statement": "", "note": "", "tags": (), "hints": (), "tolerance": Tolerance(),
+                "plot": False}
         for key in ("title", "statement", "note"):
             value = node.get(key)
             if value is not None:
@@ -994,6 +996,13 @@ class _Builder:
                     meta[key] = conv._texts(value, Field(key, "texts"), key)
                 except _Invalid as err:
                     self.add(label, err.node or value, err.message)
+        value = node.get("plot")
+        if value is not None:
+            try:
+                choice = Field("plot", "choice", choices=("true", "false"))
+                meta["plot"] = conv._choice(value, choice, "plot") == "true"
+            except _Invalid as err:
+                self.add(label, err.node or value, err.message)
         value = node.get("tolerance")
         if value is not None:
             try:
