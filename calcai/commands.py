@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from . import limits
@@ -389,13 +390,13 @@ def _preload(tasks) -> None:
         importlib.import_module("calcai.render.text")     # _short lays out the check rows
 
 
-def _workers(tasks, jobs=None):
+def _workers(tasks, jobs=None, progress=None):
     from .runner import run_batch
 
     lim = limits.current()
     _preload(tasks)
     return run_batch(_solve_and_render, tasks, timeout=lim.timeout, memory_mb=lim.memory_mb, jobs=jobs,
-                     init=_in_worker)
+                     init=_in_worker, progress=progress)
 
 
 def _in_worker() -> None:
@@ -442,7 +443,8 @@ def _batch(args) -> int:
         worker_fmt = fmt
     results = []
     json_items = []
-    for problem, outcome in zip(problems, _workers([(p, worker_fmt) for p in problems], jobs=args.jobs)):
+    bar = _progress_bar(args, problems, fmt, to_stdout=output is None)
+    for problem, outcome in _solved(args, problems, worker_fmt, bar):
         where = _one_line(f"{problem.where()}: problem {problem.id}")
         if not outcome.ok:
             message = _failure_message(outcome, args.debug)
@@ -459,8 +461,9 @@ def _batch(args) -> int:
         if fmt == "json":
             json_items.append(rendered.data)
         elif args.command == "solve":
-            out.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
-            out.write("\n")
+            with bar.paused() if bar is not None and out is sys.stdout and out.isatty() else nullcontext():
+                out.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
+                out.write("\n")
         if rendered.check_status == "fail":
             code = max(code, EXIT_CHECK_FAILED) if args.command == "check" else code
     if fmt == "json":
@@ -470,6 +473,27 @@ def _batch(args) -> int:
     if output is not None:
         _write_atomically(output, out.getvalue(), args.force)
     return code
+
+
+def _progress_bar(args, problems, fmt: str, to_stdout: bool):
+    """A progress bar on standard error for a batch on a terminal (see calcai.progress), or None."""
+    from .progress import BatchBar, progress_wanted
+
+    if not problems or not progress_wanted(sys.stderr.isatty(), os.environ, fmt, to_stdout):
+        return None
+    return BatchBar("checking" if args.command == "check" else "solving",
+                    [_one_line(p.file or "") for p in problems],
+                    lambda outcome: not outcome.ok or outcome.value.check_status == "fail")
+
+
+def _solved(args, problems, worker_fmt: str, bar):
+    """(problem, outcome) pairs in order, solved in workers; the progress bar, if any, is erased
+    when the batch ends or stops (an exception, Ctrl-C)."""
+    try:
+        yield from zip(problems, _workers([(p, worker_fmt) for p in problems], jobs=args.jobs, progress=bar))
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 # ------------------------------------------------------------------ --output
