@@ -32,6 +32,8 @@ class Rendered:
 
 
 def run(args) -> int:
+    if getattr(args, "standalone", False) and (args.format != "latex" or args.command == "check"):
+        raise CalcaiError("--standalone goes with --format latex, for calcai solve and the one-off commands")
     if args.command == "kinds":
         return _kinds(args)
     if args.command in ("solve", "check"):
@@ -362,6 +364,10 @@ def _one_off(args) -> int:
     rendered = outcome.value
     if fmt == "json":
         sys.stdout.write(json.dumps(rendered.data, ensure_ascii=False, indent=2) + "\n")
+    elif getattr(args, "standalone", False):
+        from .render.latex import latex_document
+
+        sys.stdout.write(latex_document([rendered.text]))
     else:
         sys.stdout.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
     return EXIT_OK
@@ -443,6 +449,11 @@ def _batch(args) -> int:
         worker_fmt = fmt
     results = []
     json_items = []
+    standalone = getattr(args, "standalone", False)
+    if standalone:
+        from .render.latex import LATEX_END, latex_preamble
+
+        out.write(latex_preamble())
     bar = _progress_bar(args, problems, fmt, to_stdout=output is None)
     for problem, outcome in _solved(args, problems, worker_fmt, bar):
         where = _one_line(f"{problem.where()}: problem {problem.id}")
@@ -470,6 +481,8 @@ def _batch(args) -> int:
         out.write(json.dumps(json_items, ensure_ascii=False, indent=2) + "\n")
     elif args.command == "check":
         _print_check_table(results, fmt, out)
+    if standalone:
+        out.write(LATEX_END)
     if output is not None:
         _write_atomically(output, out.getvalue(), args.force)
     return code
