@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--format", choices=FORMATS, default="auto",
                         help="output: auto (rich on a terminal, else text), text, rich, markdown, latex, json")
+    common.add_argument("--standalone", action="store_true",
+                        help="with --format latex: a complete document (\\documentclass, amsmath) "
+                             "that pdflatex compiles, instead of a fragment")
     common.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="time budget per problem (default 10)")
     common.add_argument("--memory", type=int, default=None, metavar="MIB", help="memory cap per problem (default 2048)")

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from . import limits
@@ -35,6 +36,8 @@ def run(args) -> int:
     code = _plot_arguments(args)
     if code is not None:
         return code
+    if getattr(args, "standalone", False) and (args.format != "latex" or args.command == "check"):
+        raise CalcaiError("--standalone goes with --format latex, for calcai solve and the one-off commands")
     if args.command == "kinds":
         return _kinds(args)
     if args.command in ("solve", "check"):
@@ -382,6 +385,10 @@ def _one_off(args) -> int:
     rendered = outcome.value
     if fmt == "json":
         sys.stdout.write(json.dumps(rendered.data, ensure_ascii=False, indent=2) + "\n")
+    elif getattr(args, "standalone", False):
+        from .render.latex import latex_document
+
+        sys.stdout.write(latex_document([rendered.text]))
     else:
         sys.stdout.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
     if target is not None:
@@ -412,13 +419,13 @@ def _preload(tasks) -> None:
         importlib.import_module("calcai.render.text")     # _short lays out the check rows
 
 
-def _workers(tasks, jobs=None):
+def _workers(tasks, jobs=None, progress=None):
     from .runner import run_batch
 
     lim = limits.current()
     _preload(tasks)
     return run_batch(_solve_and_render, tasks, timeout=lim.timeout, memory_mb=lim.memory_mb, jobs=jobs,
-                     init=_in_worker)
+                     init=_in_worker, progress=progress)
 
 
 def _in_worker() -> None:
@@ -469,7 +476,13 @@ def _batch(args) -> int:
     results = []
     json_items = []
     tasks = [(p, worker_fmt, *_plot_task(t)) for p, t in zip(problems, targets)]
-    for problem, target, outcome in zip(problems, targets, _workers(tasks, jobs=args.jobs)):
+    standalone = getattr(args, "standalone", False)
+    if standalone:
+        from .render.latex import LATEX_END, latex_preamble
+
+        out.write(latex_preamble())
+    bar = _progress_bar(args, problems, fmt, to_stdout=output is None)
+    for problem, target, outcome in zip(problems, targets, _solved(args, tasks, bar)):
         where = _one_line(f"{problem.where()}: problem {problem.id}")
         if not outcome.ok:
             message = _failure_message(outcome, args.debug)
@@ -488,14 +501,17 @@ def _batch(args) -> int:
         if fmt == "json":
             json_items.append(rendered.data)
         elif args.command == "solve":
-            out.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
-            out.write("\n")
+            with bar.paused() if bar is not None and out is sys.stdout and out.isatty() else nullcontext():
+                out.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
+                out.write("\n")
         if rendered.check_status == "fail":
             code = max(code, EXIT_CHECK_FAILED) if args.command == "check" else code
     if fmt == "json":
         out.write(json.dumps(json_items, ensure_ascii=False, indent=2) + "\n")
     elif args.command == "check":
         _print_check_table(results, fmt, out)
+    if standalone:
+        out.write(LATEX_END)
     if output is not None:
         _write_atomically(output, out.getvalue(), args.force)
     return code
@@ -598,6 +614,25 @@ def _write_figure(path: str, data: bytes | None, where: str) -> int:
     except OSError as err:
         raise CalcaiError(f"cannot write the figure {_one_line(path)}: {err.strerror or err}") from None
     return EXIT_OK
+def _progress_bar(args, problems, fmt: str, to_stdout: bool):
+    """A progress bar on standard error for a batch on a terminal (see calcai.progress), or None."""
+    from .progress import BatchBar, progress_wanted
+
+    if not problems or not progress_wanted(sys.stderr.isatty(), os.environ, fmt, to_stdout):
+        return None
+    return BatchBar("checking" if args.command == "check" else "solving",
+                    [_one_line(p.file or "") for p in problems],
+                    lambda outcome: not outcome.ok or outcome.value.check_status == "fail")
+
+
+def _solved(args, tasks, bar):
+    """The outcomes in order, solved in workers; the progress bar, if any, is erased when the
+    batch ends or stops (an exception, Ctrl-C)."""
+    try:
+        yield from _workers(tasks, jobs=args.jobs, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 # ------------------------------------------------------------------ --output

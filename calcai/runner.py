@@ -57,6 +57,11 @@ Contract
   before forking.  Use :func:`run_inline` to debug a task in-process.
 * State left by one task in a worker (sympy's caches, module globals) is seen
   by the later tasks of the same worker; tasks must not depend on it.
+* Progress: ``progress(event)``, if given, is called in the parent with a
+  :class:`BatchProgress` whenever tasks start or finish (in any order, before
+  their outcomes are yielded in task order), and at least every
+  ``progress_every`` seconds while the batch waits.  The runner itself never
+  prints; showing progress is the caller's business.
 * No zombies or orphans: every worker is killed (if still running) and reaped
   when the batch ends, also when the consumer stops iterating early or an
   exception propagates.  An idle worker whose parent died reads end-of-file
@@ -78,7 +83,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-__all__ = ["Outcome", "run_batch", "run_inline"]
+__all__ = ["BatchProgress", "Outcome", "run_batch", "run_inline"]
 
 MAX_TASKS_PER_WORKER = 200
 _INDEX = struct.Struct("<q")        # parent → worker: the index of the next task
@@ -117,6 +122,22 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where a batch stands, as seen by ``run_batch``'s ``progress`` callback.
+
+    ``done`` tasks of ``total`` have finished (in any order); ``running`` holds
+    the indices of the tasks being computed now, in the order they started;
+    ``finished`` the ``(index, Outcome)`` pairs that finished since the previous
+    call (empty on a call that only marks time).
+    """
+
+    total: int
+    done: int
+    running: tuple = ()
+    finished: tuple = ()
 
 
 def _fmt_seconds(t: float) -> str:
@@ -357,6 +378,8 @@ def run_batch(
     jobs: int | None = None,
     max_tasks: int = MAX_TASKS_PER_WORKER,
     init: Callable[[], None] | None = None,
+    progress: Callable[[BatchProgress], None] | None = None,
+    progress_every: float = 0.25,
 ) -> Iterator[Outcome]:
     """Yield one :class:`Outcome` per task of ``tasks``, in task order.
 
@@ -367,7 +390,9 @@ def run_batch(
     limit).  ``memory_mb`` caps each worker's address space (``None``: no cap).
     A worker serves at most ``max_tasks`` tasks.  ``init()``, if given, runs in
     each worker before its first task (an exception there ends the worker, and
-    its task is reported as crashed).  Stopping the iteration early kills and
+    its task is reported as crashed).  ``progress(event)``, if given, gets a
+    :class:`BatchProgress` when tasks start or finish and at least every
+    ``progress_every`` seconds.  Stopping the iteration early kills and
     reaps all workers.  See the module docstring for the details.
     """
     tasks = list(tasks)
@@ -378,6 +403,28 @@ def run_batch(
     done: dict[int, Outcome] = {}
     poller = select.poll()
     next_start = next_yield = 0
+    fresh: list = []                        # (index, Outcome) finished since the last progress call
+    started = False                         # a task started since the last progress call
+    finished_count = 0
+    last_report = time.monotonic()
+
+    def complete(index: int, outcome: Outcome) -> None:
+        nonlocal finished_count
+        done[index] = outcome
+        finished_count += 1
+        if progress is not None:
+            fresh.append((index, outcome))
+
+    def report() -> None:
+        nonlocal started, last_report
+        now = time.monotonic()
+        if progress is None or not (fresh or started or now - last_report >= progress_every):
+            return
+        running = sorted((w.start, w.index) for w in workers.values() if w.index is not None)
+        event = BatchProgress(len(tasks), finished_count, tuple(i for _s, i in running), tuple(fresh))
+        fresh.clear()
+        started, last_report = False, now
+        progress(event)
 
     def spawn() -> _Worker:
         sys.stdout.flush()
@@ -417,11 +464,12 @@ def run_batch(
         return worker.stop()
 
     def finish(worker: _Worker, outcome: Outcome) -> None:
-        done[worker.index] = outcome
+        complete(worker.index, outcome)
         worker.index = worker.start = worker.deadline = None
         worker.sending = False
 
     def assign(worker: _Worker, index: int) -> bool:
+        nonlocal started
         try:
             os.write(worker.task_fd, _INDEX.pack(index))
         except OSError:                                   # it died while idle
@@ -429,6 +477,7 @@ def run_batch(
             return False
         worker.index, worker.start = index, time.monotonic()
         worker.deadline = None if timeout is None else worker.start + timeout
+        started = True
         return True
 
     def collect(worker: _Worker) -> None:
@@ -469,7 +518,7 @@ def run_batch(
                                       seconds=seconds)
                 else:
                     outcome = Outcome("crashed", message=_crash_message(status), seconds=seconds)
-                done[index] = outcome
+                complete(index, outcome)
 
     try:
         while next_yield < len(tasks):
@@ -484,7 +533,7 @@ def run_batch(
                     except OSError as exc:
                         if workers:                       # wait for a running worker to be free
                             break
-                        done[next_start] = Outcome("crashed", message=f"could not start worker ({exc})")
+                        complete(next_start, Outcome("crashed", message=f"could not start worker ({exc})"))
                         next_start += 1
                         continue
                 if assign(idle, next_start):
@@ -492,6 +541,7 @@ def run_batch(
             if next_start >= len(tasks):                  # nothing left to hand out: idle workers go
                 for worker in [w for w in workers.values() if w.index is None]:
                     retire(worker)
+            report()
 
             # Hand out everything that is ready, in order.
             if next_yield in done:
@@ -504,6 +554,8 @@ def run_batch(
                 raise RuntimeError("run_batch: no worker is running the next task")
             deadlines = [w.deadline for w in workers.values()
                          if w.deadline is not None and not w.sending]
+            if progress is not None:
+                deadlines.append(last_report + progress_every)
             wait_ms = None
             if deadlines:
                 wait_ms = max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1)
@@ -517,8 +569,9 @@ def run_batch(
                         and not worker.sending and now >= worker.deadline):
                     index, start = worker.index, worker.start
                     retire(worker)
-                    done[index] = Outcome("timeout", message=f"gave up after {_fmt_seconds(timeout)}",
-                                          seconds=now - start)
+                    complete(index, Outcome("timeout", message=f"gave up after {_fmt_seconds(timeout)}",
+                                            seconds=now - start))
+            report()
     finally:
         for worker in list(workers.values()):
             worker.stop()

@@ -1,4 +1,6 @@
-r"""A walkthrough as a LaTeX fragment (no preamble), and the LaTeX math helpers Markdown reuses.
+r"""A walkthrough as a LaTeX fragment (no preamble), a complete document around fragments
+(``render_latex(w, standalone=True)``, ``latex_document``), and the LaTeX math helpers Markdown
+reuses.
 
 Layout::
 
@@ -24,8 +26,9 @@ Layout::
 
 Mathematics is printed by sympy's LaTeX printer (activations print as σ, ReLU through their
 ``_latex`` methods) with floats rounded like ``format_number`` and ``\ln`` for natural logs.
-Text is escaped, and unicode mathematics in it (σ, ², −, ≈) becomes ``\ensuremath{…}`` so the
-fragment also compiles with pdflatex.
+Text is escaped, and unicode mathematics in it (σ, ², −, ≈, ℝ) becomes ``\ensuremath{…}``:
+the output is ASCII, so it compiles with pdflatex without an input encoding. It uses only
+LaTeX2e, amsmath and amssymb (``\mathbb``), and nests lists at most four deep (LaTeX's limit).
 """
 
 from __future__ import annotations
@@ -185,10 +188,18 @@ _SYMBOL_TEX = {
     "↦": r"\mapsto", "∀": r"\forall", "∃": r"\exists", "∉": r"\notin", "⊂": r"\subset",
     "∪": r"\cup", "∩": r"\cap", "∝": r"\propto", "≪": r"\ll", "≫": r"\gg", "⟨": r"\langle",
     "⟩": r"\rangle", "∼": r"\sim", "≔": ":=", "∓": r"\mp", "⌈": r"\lceil", "⌉": r"\rceil",
-    "⌊": r"\lfloor", "⌋": r"\rfloor",
+    "⌊": r"\lfloor", "⌋": r"\rfloor", "⪰": r"\succeq", "⪯": r"\preceq", "≽": r"\succeq", "≼": r"\preceq",
+    "ℝ": r"\mathbb{R}", "ℕ": r"\mathbb{N}", "ℤ": r"\mathbb{Z}", "ℚ": r"\mathbb{Q}", "ℂ": r"\mathbb{C}",
+    "⊆": r"\subseteq", "⊇": r"\supseteq", "∅": r"\emptyset", "⋯": r"\cdots", "⇔": r"\Leftrightarrow",
+    "↔": r"\leftrightarrow", "∖": r"\setminus",
 }
+# Typographic characters of running text, in text mode (in a label: inside \text{...}).
+_TEXT_TEX = {"—": "---", "–": "--", "‘": "`", "’": "'", "“": "``", "”": "''", "\u00a0": "~"}
+# Latin letters with an accent in text (café, Hölder, Fréchet): the accent command and the letter.
+_TEXT_ACCENTS = {"\u0301": "\\'", "\u0300": "\\`", "\u0308": '\\"', "\u0302": "\\^", "\u0303": "\\~",
+                 "\u0327": "\\c", "\u030a": "\\r", "\u030c": "\\v", "\u0304": "\\="}
 _ACCENTS = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar", "\u0307": r"\dot"}
-_BINARY = set("·⋅×≈≤≥≠→±∈⇒≡⊙←↦∉⊂∪∩∝≪≫∼∓")
+_BINARY = set("·⋅×≈≤≥≠→±∈⇒≡⊙←↦∉⊂∪∩∝≪≫∼∓⪰⪯≽≼⊆⊇⇔↔∖")
 _SUPER = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁼ⁿⁱ⁽⁾ᵗᵀˣʸᵏᵐ", "0123456789-+=ni()tTxykm"))
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₋₊₌ᵢⱼₖₜₙₘₓₐₑₒₗₛₚₕ", "0123456789-+=ijktnmxaeolsph"))
 _OPERATORS = {"sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "ln", "log", "exp", "max",
@@ -217,7 +228,7 @@ def _runs(text: str, table: dict, wrap) -> str:
 def _units(text: str):
     """(character, combining accent or None) pairs: 'ŷ' and 'y\u0302' both give ('y', '\u0302')."""
     chars = []
-    for ch in text:
+    for ch in unicodedata.normalize("NFC", text):
         d = unicodedata.normalize("NFD", ch)
         chars.extend(d if len(d) == 2 and d[1] in _ACCENTS else ch)
     i = 0
@@ -235,8 +246,35 @@ def _accented(ch: str, accent: str) -> str:
     return f"{_ACCENTS[accent]}{{{base}}}"
 
 
+def _other_char(ch: str) -> str:
+    """Text-mode LaTeX for a character no table knows, in ASCII: an accented Latin letter
+    with its accent command (é -> \\'{e}), anything else as its code point, ``U+4E2D``."""
+    if ch.isascii():
+        return ch
+    base, *marks = unicodedata.normalize("NFD", ch)
+    if base.isascii() and base.isalpha() and len(marks) == 1 and marks[0] in _TEXT_ACCENTS:
+        return f"{_TEXT_ACCENTS[marks[0]]}{{{base}}}"
+    return rf"\texttt{{U+{ord(ch):04X}}}"
+
+
+_CARET = re.compile(r"\^(?:\(([^()]*)\)|(-?\d+|[A-Za-z]))")
+
+
 def escape_text(text: str) -> str:
-    r"""Text-mode LaTeX: specials escaped, unicode mathematics as ``\ensuremath{…}``."""
+    r"""Text-mode LaTeX in ASCII: specials escaped, unicode mathematics as ``\ensuremath{…}``,
+    dashes and quotes as TeX ligatures, other characters by :func:`_other_char`; an ASCII power
+    (``ℝ^n``, ``ℝ^(m×n)``, ``e^(2x)``) is a ``\textsuperscript``."""
+    text = str(text)
+    out, last = [], 0
+    for m in _CARET.finditer(text):
+        out.append(_escape_plain(text[last:m.start()]))
+        out.append(rf"\textsuperscript{{{_escape_plain(m.group(1) if m.group(1) is not None else m.group(2))}}}")
+        last = m.end()
+    out.append(_escape_plain(text[last:]))
+    return "".join(out)
+
+
+def _escape_plain(text: str) -> str:
     out = []
     for ch, accent in _units(str(text)):
         if accent:
@@ -245,10 +283,14 @@ def escape_text(text: str) -> str:
             out.append(_TEXT_SPECIALS[ch])
         elif ch in _GREEK_TEX:
             out.append(rf"\ensuremath{{{_GREEK_TEX[ch]}}}")
-        elif ch in _SYMBOL_TEX and ch not in "′″":
+        elif ch in _SYMBOL_TEX:
             out.append(rf"\ensuremath{{{_SYMBOL_TEX[ch]}}}")
+        elif ch in _TEXT_TEX:
+            out.append(_TEXT_TEX[ch])
+        elif ch in _SUPER or ch in _SUB:
+            out.append(ch)                      # runs of them become \textsuperscript/\textsubscript below
         else:
-            out.append(ch)
+            out.append(_other_char(ch))
     s = "".join(out)
     s = _runs(s, _SUPER, lambda t: rf"\textsuperscript{{{t}}}")
     return _runs(s, _SUB, lambda t: rf"\textsubscript{{{t}}}")
@@ -282,8 +324,10 @@ def tex_label(text: str) -> str:
             out.append(r"\sim ")
         elif ch == "\\":
             out.append(r"\backslash ")
-        else:
+        elif ch.isascii() or ch in _SUPER or ch in _SUB:
             out.append(ch)
+        else:
+            out.append(rf"\text{{{_TEXT_TEX.get(ch) or _other_char(ch)}}}")
     s = "".join(out)
     s = _runs(s, _SUPER, lambda t: f"^{{{t}}}")
     s = _runs(s, _SUB, lambda t: f"_{{{t}}}")
@@ -374,18 +418,27 @@ def step_tex(node, partial: bool = False, digits: int = 4) -> tuple[str, str, st
     return label or rule_label(node.rule), note, " = ".join(pieces)
 
 
+MAX_LIST_DEPTH = 4            # LaTeX's itemize nests four deep ("Too deeply nested" beyond)
+
+
 def _itemize(items) -> str:
-    """Nested itemize environments from ``(depth, item text)`` pairs in walk order."""
+    """Nested itemize environments from ``(depth, item text)`` pairs in walk order. LaTeX
+    nests lists four deep; a deeper step stays in the fourth list, indented by hand, with a
+    bullet of its own (``\\item[] \\hspace*{1.5em}\\textbullet~…``)."""
     lines = [r"\begin{itemize}"]
     depth_open = 0
     for depth, item in items:
-        while depth_open < depth:
+        shown = min(depth, MAX_LIST_DEPTH - 1)
+        while depth_open < shown:
             lines.append("  " * (depth_open + 1) + r"\begin{itemize}")
             depth_open += 1
-        while depth_open > depth:
+        while depth_open > shown:
             lines.append("  " * depth_open + r"\end{itemize}")
             depth_open -= 1
-        lines.append("  " * (depth + 1) + item)
+        if depth > shown:
+            indent = 1.5 * (depth - shown)
+            item = rf"\item[] \hspace*{{{indent:g}em}}\textbullet~" + item.removeprefix(r"\item ")
+        lines.append("  " * (shown + 1) + item)
     while depth_open > 0:
         lines.append("  " * depth_open + r"\end{itemize}")
         depth_open -= 1
@@ -593,8 +646,9 @@ def _check_value(value, digits: int) -> str:
     return f"${latex_value(value, digits)}$"
 
 
-def render_latex(w, digits: int = 4) -> str:
-    """A walkthrough as a LaTeX fragment: sections, align*, itemize trees, tabulars, answer, check."""
+def render_latex(w, digits: int = 4, standalone: bool = False) -> str:
+    """A walkthrough as a LaTeX fragment: sections, align*, itemize trees, tabulars, answer, check;
+    with ``standalone``, a complete document around it (:func:`latex_document`)."""
     blocks = []
     title = getattr(w, "title", "") or ""
     if title:
@@ -619,10 +673,39 @@ def render_latex(w, digits: int = 4) -> str:
         blocks.append("\\paragraph{Check} FAIL\n\\begin{itemize}\n" + items + "\n\\end{itemize}")
     elif status != "none":
         blocks.append(rf"\paragraph{{Check}} {escape_text('FAIL' if status == 'fail' else status)}")
-    return "\n\n".join(blocks) + "\n"
+    fragment = "\n\n".join(blocks) + "\n"
+    return latex_document([fragment]) if standalone else fragment
 
 
-__all__ = ["render_latex", "latex_math", "latex_number", "latex_value", "tex_label", "escape_text",
+# ---------------------------------------------------------------- documents
+
+# What a fragment needs: amsmath (align*, \text, \operatorname, matrix, cases, \lVert) and
+# amssymb (\mathbb). The output is ASCII, so no input encoding is declared.
+LATEX_PACKAGES = ("amsmath", "amssymb")
+LATEX_END = "\\end{document}\n"
+
+
+def latex_preamble(title: str | None = None) -> str:
+    r"""The start of a complete document, up to and including ``\begin{document}``; a
+    ``title`` (plain text) is typeset with ``\maketitle``."""
+    lines = [r"\documentclass{article}", rf"\usepackage{{{','.join(LATEX_PACKAGES)}}}"]
+    if title:
+        lines += [rf"\title{{{escape_text(title)}}}", r"\author{}", r"\date{}"]
+    lines.append(r"\begin{document}")
+    if title:
+        lines.append(r"\maketitle")
+    return "\n".join(lines) + "\n\n"
+
+
+def latex_document(fragments, title: str | None = None) -> str:
+    """A complete LaTeX document (article class, amsmath and amssymb) holding ``fragments``
+    (from :func:`render_latex`), one after another; it compiles with pdflatex."""
+    body = "\n".join(f if f.endswith("\n") else f + "\n" for f in fragments)
+    return latex_preamble(title) + body + "\n" + LATEX_END
+
+
+__all__ = ["render_latex", "latex_document", "latex_preamble", "LATEX_END", "LATEX_PACKAGES",
+           "latex_math", "latex_number", "latex_value", "tex_label", "escape_text",
            "step_tex", "derivative_tex", "latex_step_tree", "latex_table", "equation_tex",
            "decimal_tex", "TexPrinter", "summary_tex", "shown_tex", "solve_step_tex", "latex_solve_tree",
            "plus_minus_tex", "work_tex"]
