@@ -98,6 +98,11 @@ class TexPrinter(LatexPrinter):
         name = elementwise_display(expr.function, latex=True) or self._print(expr.function)
         return rf"{name}\left({self._print(expr.expr)}\right)"
 
+    def _print_MatrixSymbol(self, expr):        # δ (calcai.matrix.layer) as \delta
+        if expr.name in _GREEK_TEX:
+            return _GREEK_TEX[expr.name]
+        return super()._print_MatrixSymbol(expr)
+
     def _print_DiagMatrix(self, expr):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
