@@ -77,6 +77,8 @@ LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".
 
 MANY = problem_file("".join(f"  - {{id: p{i}, kind: derivative, expr: x^2}}\n" for i in range(3000)))
 
+GRADE_PROBLEMS = problem_file('  - {id: chain, kind: derivative, expr: "(x^2 + 1)^3"}\n')
+
 GD = """\
 kind: gradient_descent
 objective: x^4
@@ -313,6 +315,50 @@ CASES = [
          files={"p.yaml": one(f"kind: critical_points\nexpr: {HUGE_POLY}", "slow")}),
     # stopped by the memory cap, or on a loaded machine by the time budget first: both exit 3
     # (the cap itself is tested deterministically in test_runner.py)
+    # ---- calcai grade: a student's answers are untrusted text, the answers file a problem file's peer
+    Case("grade-answer-injection", ["grade", "a.yaml", "--problems", "probs.yaml"], 1,
+         "cannot read the answer: strings are not allowed (at column 12)",
+         files={"probs.yaml": GRADE_PROBLEMS,
+                "a.yaml": f'answers:\n  - {{problem: chain, answer: "__import__(\'os\').system(\'{TOUCH}\')"}}\n'},
+         lines=0),
+    Case("grade-answer-huge-exponent", ["grade", "a.yaml", "--problems", "probs.yaml"], 1,
+         "exponent 999999999999 is larger than the limit 1000 (limit max_exponent)",
+         files={"probs.yaml": GRADE_PROBLEMS, "a.yaml": 'answers:\n  - {problem: chain, answer: "x^999999999999"}\n'},
+         lines=0),
+    Case("grade-answers-tag", ["grade", "a.yaml", "--problems", "probs.yaml"], 2,
+         "a.yaml:1:10: tags are not allowed: !!python/object/apply:os.system",
+         files={"probs.yaml": GRADE_PROBLEMS, "a.yaml": f'answers: !!python/object/apply:os.system ["{TOUCH}"]\n'}),
+    Case("grade-answers-laughs", ["grade", "a.yaml", "--problems", "probs.yaml"], 2,
+         "anchors and aliases are not allowed",
+         files={"probs.yaml": GRADE_PROBLEMS, "a.yaml": LAUGHS.replace(
+             "problems:\n  - {id: lol, kind: derivative, expr: *i}", "answers:\n  - {problem: chain, answer: *i}")}),
+    Case("grade-unknown-problem", ["grade", "a.yaml", "--problems", "probs.yaml"], 2,
+         "a.yaml:2:15: answers[0]: no problem 'chian' in the problem files; did you mean 'chain'?",
+         files={"probs.yaml": GRADE_PROBLEMS, "a.yaml": 'answers:\n  - {problem: chian, answer: "6x"}\n'}),
+    # ---- calcai generate: parameters and conditions are read by calcai's parser, never run
+    Case("generate-where-injection", ["generate", "t.yaml", "--count", "2", "--seed", "1"], 2,
+         "problem t: where condition '__import__('os').system('touch canary.tx...' is not valid: "
+         "strings are not allowed",
+         files={"t.yaml": one(f"kind: derivative\nparams: {{a: {{int: [1, 3]}}}}\n"
+                              f"where: [\"__import__('os').system('{TOUCH}') == 1\"]\nexpr: \"x^{{a}}\"", "t")}),
+    Case("generate-param-injection", ["generate", "t.yaml", "--count", "2", "--seed", "1"], 2,
+         "field 'params.a.choice[0]' is not a valid number or expression: strings are not allowed",
+         files={"t.yaml": one(f"kind: derivative\nparams: {{a: {{choice: [\"__import__('os').system('{TOUCH}')\"]}}}}\n"
+                              "expr: \"x + {a}\"", "t")}),
+    Case("generate-where-unsatisfiable", ["generate", "t.yaml", "--count", "2", "--seed", "1"], 2,
+         "t.yaml:5:13: problem t: where condition 'a > 10' was not met in 1000 draws of the parameters (a int 1..3)",
+         files={"t.yaml": one("kind: derivative\nparams: {a: {int: [1, 3]}}\nwhere: [\"a > 10\"]\nexpr: \"x^{a}\"",
+                              "t")}),
+    Case("generate-unknown-parameter", ["generate", "t.yaml", "--count", "2", "--seed", "1"], 2,
+         "problem t: '{b}' is not a parameter; the parameters are: a",
+         files={"t.yaml": one("kind: derivative\nparams: {a: {int: [1, 3]}}\nexpr: \"x^{b}\"", "t")}),
+    Case("generate-huge-count", ["generate", "t.yaml", "--count", "100000000", "--seed", "1"], 2,
+         "--count must be from 1 to 1000, not 100000000",
+         files={"t.yaml": one("kind: derivative\nparams: {a: {int: [1, 3]}}\nexpr: \"x^{a}\"", "t")}),
+    Case("generate-hang", ["generate", "t.yaml", "--count", "2", "--seed", "1"], 3,
+         "t.yaml:2:5: problem t: the variant a = 998 failed: gave up after 2 s",
+         files={"t.yaml": one("kind: critical_points\nparams: {a: {int: [998, 999]}}\n"
+                              f"expr: \"x^{{a}} + {HUGE_POLY}\"", "t")}),
     Case("memory-bomb", ["critical", "--timeout", "8", "(x+y+z+w)^1000", "--memory", "250"], 3,
          ("calcai: error: ran out of memory (limit 250 MiB)", "calcai: error: gave up after 8 s"),
          budget=8, timeout_option=False),
@@ -357,7 +403,7 @@ def test_adversarial_input(case, tmp_path):
     assert len(err.splitlines()) == case.lines, err
     assert "\x1b" not in err and "\u202e" not in err and "\u200b" not in err
     lines = err.splitlines()
-    if case.code == 0:
+    if case.code == 0 or case.lines == 0:      # the verdict is on standard output (calcai grade: exit 1)
         assert case.says in out
     elif case.lines == 3:        # a parse error: the message, the expression, a caret under the column
         assert lines[0].startswith("calcai: error: ") and case.says in lines[0], err

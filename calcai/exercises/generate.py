@@ -28,7 +28,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import EXIT_OK, CalcaiError, ParseError
+from ..errors import EXIT_LIMIT, EXIT_OK, CalcaiError, LimitError, ParseError
 from ..problems import ProblemError, ProblemFileError, _Builder, _load_text, _split_lines, _yaml_files, loads
 from ..solution import Equation, Section, Text, Walkthrough
 from ..yamlsafe import Mark, YMap, YScalar, YSeq, load_yaml
@@ -44,6 +44,11 @@ _NOWHERE = Mark(0, 0)
 
 class GenerateError(ProblemFileError):
     """Templates that could not give their variants; ``errors`` holds every reason."""
+
+
+class LimitFailure(str):
+    """A draw that failed by a limit or the time budget: the template, not the draw, is at
+    fault, so it is not drawn again (and the command exits 3)."""
 
 
 # ---------------------------------------------------------------- answers as expected values
@@ -439,7 +444,9 @@ def _solve_in_process(tasks):
     for task in tasks:
         try:
             yield True, _solve_one(task)
-        except (CalcaiError, NotImplementedError, ValueError, ArithmeticError, TypeError, RecursionError) as err:
+        except (LimitError, RecursionError) as err:
+            yield False, LimitFailure(str(err))
+        except (CalcaiError, NotImplementedError, ValueError, ArithmeticError, TypeError) as err:
             yield False, f"{type(err).__name__}: {err}" if not isinstance(err, CalcaiError) else str(err)
 
 
@@ -509,7 +516,7 @@ def generate(paths, count: int, seed, *, key_format: str | None = None, solve=No
                     continue
                 v.failure = result
             v.attempts += 1
-            if v.is_copy or v.attempts >= MAX_REDRAWS:
+            if v.is_copy or v.attempts >= MAX_REDRAWS or isinstance(v.failure, LimitFailure):
                 continue
             try:
                 _draw(v, lines[v.source])
@@ -519,7 +526,10 @@ def generate(paths, count: int, seed, *, key_format: str | None = None, solve=No
         pending = retry
     failed = [v for v in variants if v.answer is None]
     if failed:
-        raise GenerateError([_failure(v) for v in failed])
+        reported = {}                       # one line per template: the first variant that failed
+        for v in failed:
+            reported.setdefault(id(v.template) if v.template is not None else id(v), v)
+        raise GenerateError([_failure(v) for v in reported.values()])
     titles = [s.title for s in sources if s.title]
     return Exercises(variants, titles[0] if titles else None, seed, count, key_format)
 
@@ -533,8 +543,12 @@ def _param_error(v: Variant, err: ParamError) -> ProblemError:
 def _failure(v: Variant) -> ProblemError:
     node = v.template.node if v.template is not None else v.node
     pid = node.get("id").text
+    limit = isinstance(v.failure, LimitFailure)
     if v.is_copy:
-        return ProblemError(v.source, node.mark.line, node.mark.col, f"problem {pid}: {v.failure}")
+        return ProblemError(v.source, node.mark.line, node.mark.col, f"problem {pid}: {v.failure}", limit)
+    if limit:
+        return ProblemError(v.source, node.mark.line, node.mark.col,
+                            f"problem {pid}: the variant {_values_text(v.values)} failed: {v.failure}", True)
     return ProblemError(v.source, node.mark.line, node.mark.col,
                         f"problem {pid}: no variant could be made in {MAX_REDRAWS} draws; the last one "
                         f"({_values_text(v.values)}) failed: {v.failure}")
@@ -620,7 +634,8 @@ def answer_key(rendered: list, title: str | None, fmt: str) -> str:
 
 def command(args) -> int:
     """``calcai generate FILE… --count K --seed S [--output OUT] [--sheet | --key]``."""
-    from ..commands import _check_output, _failure_message, _format, _in_worker, _one_line, _write_atomically
+    from ..commands import (_check_output, _exit_code_of, _failure_message, _format, _in_worker, _one_line,
+                            _write_atomically)
 
     if args.count < 1 or args.count > MAX_COUNT:
         raise CalcaiError(f"--count must be from 1 to {MAX_COUNT}, not {args.count}")
@@ -643,6 +658,8 @@ def command(args) -> int:
                                  jobs=args.jobs, init=_in_worker):
             if outcome.ok:
                 yield True, outcome.value
+            elif _exit_code_of(outcome) == EXIT_LIMIT:
+                yield False, LimitFailure(_failure_message(outcome, args.debug))
             else:
                 yield False, _failure_message(outcome, args.debug)
 
