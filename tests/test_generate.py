@@ -152,16 +152,37 @@ def test_a_variant_that_is_not_valid_is_redrawn_and_one_that_never_solves_is_rep
     assert [p.expected for p in made.problems] == [1, 1, 1]
     assert [v.values["a"].text for v in made.variants] == ["5", "5", "5"]
 
+    calls = []
+
     def never(tasks):
         for _ in tasks:
-            yield False, "gave up after 10 s"
+            calls.append(1)
+            yield False, "cannot solve this one"
 
     path.write_text(path.read_text().replace("{choice: [5, 4, 4, 4]}", "{int: [5, 5]}"))
     with pytest.raises(ProblemFileError) as info:
         generate(path, 2, 2, solve=never)
+    assert len(calls) == 2 * 10                        # each variant drawn 10 times, reported once
     assert str(info.value).replace(str(path), "t.yaml").splitlines() == [
         "t.yaml:2:5: problem t: no variant could be made in 10 draws; the last one (a = 5) failed: "
-        "gave up after 10 s"] * 2
+        "cannot solve this one"]
+    assert info.value.exit_code == 2
+
+    from calcai.exercises.generate import LimitFailure
+
+    calls.clear()
+
+    def too_slow(tasks):                               # a time-out: the template is at fault, no redraw
+        for _ in tasks:
+            calls.append(1)
+            yield False, LimitFailure("gave up after 10 s")
+
+    with pytest.raises(ProblemFileError) as info:
+        generate(path, 2, 2, solve=too_slow)
+    assert len(calls) == 2
+    assert str(info.value).replace(str(path), "t.yaml").splitlines() == [
+        "t.yaml:2:5: problem t: the variant a = 5 failed: gave up after 10 s"]
+    assert info.value.exit_code == 3
 
 
 # ---------------------------------------------------------------- errors
