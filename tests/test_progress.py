@@ -106,8 +106,11 @@ def test_check_on_a_terminal_draws_on_stderr_and_leaves_stdout_alone(tmp_path):
     import struct
     import termios
 
-    count = sum(1 for f in (ROOT / "problems").glob("*.yaml") for line in f.read_text().splitlines()
-                if line.lstrip().startswith("- id:"))
+    def ids(files):
+        return sum(1 for f in files for line in f.read_text().splitlines() if line.lstrip().startswith("- id:"))
+
+    count = ids((ROOT / "problems").glob("*.yaml"))
+    templates = ids((ROOT / "problems" / "exercises").glob("*.yaml"))     # read at their first values
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI")}
     env.update(TERM="xterm", COLUMNS="100")
     master, slave = pty.openpty()
@@ -129,10 +132,10 @@ def test_check_on_a_terminal_draws_on_stderr_and_leaves_stdout_alone(tmp_path):
     assert child.wait(timeout=120) == 0
     stdout = (tmp_path / "stdout").read_text(encoding="utf-8")
     text = re.sub(r"\x1b\[[0-9;]*m", "", stderr.decode("utf-8"))      # without colours
-    assert "checking" in text and f"{count}/{count} done, 0 failed" in text
+    assert "checking" in text and f"{count + templates}/{count + templates} done, 0 failed" in text
     assert "problems/" in text                             # the file being worked on
     # Standard output is the plain report, as when standard error is not a terminal.
     assert "\x1b" not in stdout and "done," not in stdout and "checking" not in stdout
     lines = stdout.splitlines()
     assert lines[0].split() == ["id", "kind", "expected", "computed", "result"]
-    assert lines[-1] == f"{count} passed, 0 failed"
+    assert lines[-1] == f"{count} passed, 0 failed, {templates} without expected values"
