@@ -18,7 +18,7 @@ import sys
 
 from .errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_LIMIT, EXIT_OK  # noqa: F401
 
-FORMATS = ("auto", "text", "rich", "markdown", "latex", "json")
+FORMATS = ("auto", "text", "rich", "markdown", "latex", "html", "json")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,7 +39,8 @@ def _version() -> str:
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--format", choices=FORMATS, default="auto",
-                        help="output: auto (rich on a terminal, else text), text, rich, markdown, latex, json")
+                        help="output: auto (rich on a terminal, else text), text, rich, markdown, latex, "
+                             "html (one self-contained page, figures inline when plotting is installed), json")
     common.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="time budget per problem (default 10)")
     common.add_argument("--memory", type=int, default=None, metavar="MIB", help="memory cap per problem (default 2048)")

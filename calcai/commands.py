@@ -92,10 +92,29 @@ def _solve_and_render_unguarded(task) -> Rendered:
         from .render.jsonout import solution_json
 
         data = solution_json(solution)
-    text = "" if fmt in ("json", "none") else _limit_output(_render(solution, fmt))
+    if fmt in _HTML_LEVELS:             # a fragment with its figure; the parent lays out the page
+        from .figures import figure_for
+        from .render.html import render_html
+
+        data = {"title": solution.title}
+        text = render_html(solution, figure=figure_for(solution), level=_HTML_LEVELS[fmt],
+                           figure_id=f"fig-{problem.id}")
+    else:
+        text = "" if fmt in ("json", "none") else _limit_output(_render(solution, fmt))
     rows = [(item.path, _short(item.expected), _short(item.computed), item.ok, item.message)
             for item in solution.check.items]
     return Rendered(text, data, solution.check.status, rows)
+
+
+# 'html': a one-off command's page (the walkthrough's title an h2); 'html-grouped': a batch,
+# whose page groups the problems by file (their titles h3).
+_HTML_LEVELS = {"html": 2, "html-grouped": 3}
+
+
+def _html_page(entries, title: str) -> str:
+    from .render.html import page_html
+
+    return page_html(entries, title)
 
 
 def _short(value) -> str:
@@ -361,6 +380,11 @@ def _one_off(args) -> int:
     rendered = outcome.value
     if fmt == "json":
         sys.stdout.write(json.dumps(rendered.data, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "html":
+        from .render.html import PageEntry
+
+        title = rendered.data.get("title", "") or "calcai"
+        sys.stdout.write(_html_page([PageEntry("", "", title, rendered.text, rendered.check_status)], title))
     else:
         sys.stdout.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
     return EXIT_OK
@@ -369,7 +393,8 @@ def _one_off(args) -> int:
 # The modules each output format renders with (see _render and calcai.render).
 _RENDER_MODULES = {"text": ("calcai.render.text",), "markdown": ("calcai.render.markdown",),
                    "latex": ("calcai.render.latex",), "json": ("calcai.render.jsonout",),
-                   "rich": ("rich.console", "calcai.render.rich_render"), "none": ()}
+                   "rich": ("rich.console", "calcai.render.rich_render"), "none": (),
+                   "html": ("calcai.render.html",), "html-grouped": ("calcai.render.html",)}
 
 
 def _preload(tasks) -> None:
@@ -384,6 +409,10 @@ def _preload(tasks) -> None:
     for fmt in dict.fromkeys(fmt for _problem, fmt in tasks):
         for name in _RENDER_MODULES.get(fmt, ()):
             importlib.import_module(name)
+    if any(fmt in _HTML_LEVELS for _problem, fmt in tasks):
+        from .figures import preload
+
+        preload()
     if any(problem.expected is not None for problem, _fmt in tasks):
         importlib.import_module("calcai.check")
         importlib.import_module("calcai.render.text")     # _short lays out the check rows
@@ -436,12 +465,13 @@ def _batch(args) -> int:
             code = max(code, EXIT_BAD_INPUT)
     out = sys.stdout if output is None else io.StringIO()
     fmt = _format(args)
-    if args.command == "check" and fmt in ("text", "rich", "markdown", "latex"):
+    if args.command == "check" and fmt in ("text", "rich", "markdown", "latex", "html"):
         worker_fmt = "none"
     else:
-        worker_fmt = fmt
+        worker_fmt = "html-grouped" if fmt == "html" else fmt
     results = []
     json_items = []
+    html_entries = []
     for problem, outcome in zip(problems, _workers([(p, worker_fmt) for p in problems], jobs=args.jobs)):
         where = _one_line(f"{problem.where()}: problem {problem.id}")
         if not outcome.ok:
@@ -453,11 +483,21 @@ def _batch(args) -> int:
                 json_items.append({"file": problem.file, "id": problem.id, "kind": problem.kind,
                                    "answer": None, "steps": [], "error": message,
                                    "check": {"status": "error", "details": []}})
+            elif fmt == "html" and args.command == "solve":
+                from .render.html import PageEntry, error_html
+
+                html_entries.append(PageEntry(problem.file or "", problem.id, message,
+                                              error_html(problem.id, message, level=3), "error"))
             continue
         rendered = outcome.value
         results.append((problem, rendered.check_status, rendered.check_rows, ""))
         if fmt == "json":
             json_items.append(rendered.data)
+        elif fmt == "html" and args.command == "solve":
+            from .render.html import PageEntry
+
+            html_entries.append(PageEntry(problem.file or "", problem.id, rendered.data.get("title", ""),
+                                          rendered.text, rendered.check_status))
         elif args.command == "solve":
             out.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
             out.write("\n")
@@ -465,6 +505,8 @@ def _batch(args) -> int:
             code = max(code, EXIT_CHECK_FAILED) if args.command == "check" else code
     if fmt == "json":
         out.write(json.dumps(json_items, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "html" and args.command == "solve":
+        out.write(_html_page(html_entries, "calcai: " + ", ".join(args.paths)))
     elif args.command == "check":
         _print_check_table(results, fmt, out)
     if output is not None:
@@ -584,6 +626,9 @@ def _print_check_table(results, fmt: str, out=None) -> None:
     summary = f"{passed} passed, {failed} failed" + (f", {errored} errors" if errored else "") + (
         f", {unchecked} without expected values" if unchecked else "")
     headers = ("id", "kind", "expected", "computed", "result")
+    if fmt == "html":
+        out.write(_check_page(headers, rows, summary))
+        return
     if fmt == "rich":
         from rich.console import Console
         from rich.table import Table
@@ -601,6 +646,22 @@ def _print_check_table(results, fmt: str, out=None) -> None:
     lines = [line.rstrip(), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     out.write("\n".join(lines) + "\n" + summary + "\n")
+
+
+def _check_page(headers, rows, summary: str) -> str:
+    """The check report as an HTML page: one table, passes green, failures red."""
+    from .render.html import PageEntry, esc
+
+    def row(cells):
+        status = "fail" if cells[4].startswith(("FAIL", "ERROR")) else "pass" if cells[4] == "pass" else "none"
+        return f'<tr class="{status}">' + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>"
+
+    table = ('<article class="calcai"><h2>calcai check</h2><div class="table"><table class="report"><thead><tr>'
+             + "".join(f"<th>{esc(h)}</th>" for h in headers) + "</tr></thead><tbody>"
+             + "".join(row(r) for r in rows) + "</tbody></table></div>"
+             + f'<p class="check {"fail" if " 0 failed" not in " " + summary else "pass"}">{esc(summary)}</p>'
+             + "</article>\n")
+    return _html_page([PageEntry("", "", "calcai check", table)], "calcai check")
 
 
 # ------------------------------------------------------------------ kinds
