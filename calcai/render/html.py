@@ -38,7 +38,7 @@ from ..numbers import INFINITY, MAX_EXACT_CHARS, UNDEFINED, approx, is_numeric, 
 from .text import (
     FUNCTION_NAMES, GREEK, INTEGRAL_RULE_LABELS, MINUS, RELATIONS, TABLE_MAX_EXACT, MathTextPrinter, cell_text,
     is_differential, is_integral_step, is_solve_step, is_step, is_step_work, is_summary, math_text,
-    reader_order, rule_label, summary_cells, summary_shape, walk_solve_steps, walk_steps,
+    reader_order, rule_label, summary_cells, symbol_text, summary_shape, walk_solve_steps, walk_steps,
 )
 
 INVISIBLE_TIMES = "\u2062"
@@ -359,15 +359,108 @@ class MathMLPrinter(MathMLPresentationPrinter):
 
     _print_Tuple = _print_tuple
 
-    # -- anything else (calcai's matrix expressions among them): its one-line text
+    # -- matrix expressions (calcai.matrix), as the text output writes them: Aᵀ(Ax − b), ‖x‖², ∂L/∂W
+    def _print_MatrixSymbol(self, e):
+        return self._raw(mi(symbol_text(e.name)))
+
+    def _mat_factor(self, e) -> str:
+        text = self._m(e)
+        if isinstance(e, (sympy.MatAdd, sympy.HadamardProduct)) or (
+                isinstance(e, sympy.MatMul) and e.as_coeff_matrices()[0] != 1):
+            return fenced(text)
+        return text
+
+    def _print_MatAdd(self, e):
+        out = []
+        for i, term in enumerate(e.args):
+            if term.could_extract_minus_sign():
+                out += [mo(MINUS), self._m(-term)]
+            else:
+                out += ([mo("+")] if i else []) + [self._m(term)]
+        return self._raw(_el("mrow", *out))
+
+    def _print_MatMul(self, e):
+        coeff, mats = e.as_coeff_matrices()
+        dot = not all(len(m.name) == 1 for m in e.atoms(sympy.MatrixSymbol))
+        body = _joined([self._mat_factor(m) for m in mats], mo("·") if dot else mo(INVISIBLE_TIMES))
+        if coeff == 1:
+            return self._raw(body)
+        if coeff == -1:
+            return self._raw(mrow(mo(MINUS), body))
+        if not coeff.is_Integer or type(mats[0]).__name__ in ("DiagMatrix", "ElementwiseApplyFunction", "OneMatrix"):
+            dot = True
+        c = self._m(coeff)
+        c = fenced(c) if isinstance(coeff, sympy.Add) else c
+        return self._raw(mrow(c, mo("·") if dot else mo(INVISIBLE_TIMES), body))
+
+    def _postfix(self, arg, mark: str) -> str:
+        base = self._m(arg)
+        if not isinstance(arg, (sympy.MatrixSymbol, sympy.Identity, sympy.OneMatrix)):
+            base = fenced(base)
+        return _el("msup", base, mark)
+
+    def _print_Transpose(self, e):
+        if isinstance(e.arg, sympy.Inverse):
+            return self._raw(self._postfix(e.arg.arg, mrow(mo(MINUS), mi("T", normal=True))))
+        return self._raw(self._postfix(e.arg, mi("T", normal=True)))
+
+    def _print_Inverse(self, e):
+        return self._raw(self._postfix(e.arg, mrow(mo(MINUS), mn(1))))
+
+    def _print_MatPow(self, e):
+        return self._raw(self._postfix(e.base, self._m(e.exp)))
+
+    def _print_SquaredNormOf(self, e):
+        return self._raw(_el("msup", fenced(self._m(e.operand), "‖", "‖"), mn(2)))
+
+    def _print_Partial(self, e):
+        inner = self._m(e.operand)
+        if not isinstance(e.operand, sympy.MatrixSymbol):
+            inner = fenced(inner)
+        return self._raw(_el("mfrac", mrow(mi("∂"), mi("L")), mrow(mi("∂"), inner)))
+
+    def _named(self, name: str, arg) -> str:
+        return mrow(mi(name), fenced(self._m(arg)))
+
+    def _print_Trace(self, e):
+        return self._raw(self._named("tr", e.arg))
+
+    def _print_Determinant(self, e):
+        return self._raw(self._named("det", e.arg))
+
+    def _print_DiagMatrix(self, e):
+        return self._raw(self._named("diag", e.args[0]))
+
+    def _print_AsNumber(self, e):
+        arg = e.arg
+        if isinstance(arg, sympy.MatMul) and len(arg.args) == 2 and isinstance(arg.args[0], sympy.Transpose) \
+                and arg.args[0].arg == arg.args[1]:
+            return self._raw(_el("msup", fenced(self._m(arg.args[1]), "‖", "‖"), mn(2)))
+        return self._print(arg)
+
+    def _print_HadamardProduct(self, e):
+        return self._raw(_joined([self._mat_factor(a) for a in e.args], mo("⊙")))
+
+    def _print_ElementwiseApplyFunction(self, e):
+        from ..matrix.parse import elementwise_display
+
+        name = elementwise_display(e.function)
+        head = mi(name) if name else self._m(e.function)
+        return self._raw(mrow(head, fenced(self._m(e.expr))))
+
+    def _print_OneMatrix(self, e):
+        one = mi("𝟙")
+        return self._raw(_el("msup", one, mi("T", normal=True)) if e.shape[0] == 1 and e.shape[1] != 1 else one)
+
+    def _print_Identity(self, e):
+        return self._raw(mi("I"))
+
+    def _print_ZeroMatrix(self, e):
+        return self._raw(mn(0))
+
+    # -- anything else: its one-line text
     def _print_Basic(self, e):
         return self._raw(mtext(math_text(e, self._settings["digits"])))
-
-    for _name in ("AsNumber", "DiagMatrix", "ElementwiseApplyFunction", "OneMatrix", "SquaredNormOf",
-                  "Partial", "HadamardProduct", "Trace", "Determinant", "MatMul", "MatAdd", "MatPow",
-                  "Transpose", "Inverse", "MatrixSymbol", "Identity", "ZeroMatrix", "Adjoint"):
-        locals()[f"_print_{_name}"] = _print_Basic
-    del _name
 
 
 def _numeric_entities(text: str) -> str:
