@@ -465,7 +465,8 @@ class MathMLPrinter(MathMLPresentationPrinter):
 
 def _numeric_entities(text: str) -> str:
     """sympy writes some characters as HTML named entities (&InvisibleTimes;): make them
-    characters, so that the markup is also well-formed XML."""
+    characters, so that the markup is also well-formed XML; the invisible times stays a
+    character reference, so that the source shows it."""
     from html.entities import html5
 
     def char(m):
@@ -475,7 +476,7 @@ def _numeric_entities(text: str) -> str:
         value = html5.get(name + ";")
         return esc(value) if value else m.group(0)
 
-    return re.sub(r"&([A-Za-z][A-Za-z0-9]*);", char, text)
+    return re.sub(r"&([A-Za-z][A-Za-z0-9]*);", char, text).replace(INVISIBLE_TIMES, "&#x2062;")
 
 
 def expr_mathml(expr, digits: int = 4) -> str:
