@@ -99,6 +99,8 @@ def _solve_and_render_unguarded(task) -> Rendered:
         data = {"title": solution.title}
         text = render_html(solution, figure=figure_for(solution), level=_HTML_LEVELS[fmt],
                            figure_id=f"fig-{problem.id}")
+        if len(text) > _HTML_MARKUP * limits.current().max_output_chars:
+            text = _html_as_text(solution, _HTML_LEVELS[fmt])
     else:
         text = "" if fmt in ("json", "none") else _limit_output(_render(solution, fmt))
     rows = [(item.path, _short(item.expected), _short(item.computed), item.ok, item.message)
@@ -109,6 +111,20 @@ def _solve_and_render_unguarded(task) -> Rendered:
 # 'html': a one-off command's page (the walkthrough's title an h2); 'html-grouped': a batch,
 # whose page groups the problems by file (their titles h3).
 _HTML_LEVELS = {"html": 2, "html-grouped": 3}
+
+
+# MathML takes about 8 times the characters of the same walkthrough as text: the output cap
+# (max_output_chars, counted in text) allows HTML this many times larger.
+_HTML_MARKUP = 10
+
+
+def _html_as_text(solution, level: int) -> str:
+    """A walkthrough too large for MathML: its text (cut at the output cap) in a <pre>."""
+    from .render.html import esc
+
+    return (f'<article class="calcai"><h{level}>{esc(solution.title)}</h{level}>'
+            '<p class="error">This walkthrough is too large to typeset; here it is as text.</p>'
+            f"<pre>{esc(_limit_output(_render(solution, 'text')))}</pre></article>\n")
 
 
 def _html_page(entries, title: str) -> str:
@@ -659,7 +675,8 @@ def _check_page(headers, rows, summary: str) -> str:
     table = ('<article class="calcai"><h2>calcai check</h2><div class="table"><table class="report"><thead><tr>'
              + "".join(f"<th>{esc(h)}</th>" for h in headers) + "</tr></thead><tbody>"
              + "".join(row(r) for r in rows) + "</tbody></table></div>"
-             + f'<p class="check {"fail" if " 0 failed" not in " " + summary else "pass"}">{esc(summary)}</p>'
+             + f'<p class="check {"fail" if any(r[4].startswith(("FAIL", "ERROR")) for r in rows) else "pass"}">'
+             + f"{esc(summary)}</p>"
              + "</article>\n")
     return _html_page([PageEntry("", "", "calcai check", table)], "calcai check")
 

@@ -1032,7 +1032,7 @@ STYLE = """
 .calcai math[display="block"]{display:inline math}
 .calcai .eq{overflow-x:auto;overflow-y:hidden;padding:.2rem 0 .2rem 1rem}
 .calcai .answer math[display="block"]{display:block math;margin:.25rem 0 .25rem 1rem;width:fit-content}
-.calcai .tree{margin:.3rem 0 .5rem}
+.calcai .tree{margin:.3rem 0 .5rem;overflow-x:auto;overflow-y:hidden;padding-bottom:.2rem}
 .calcai details{margin:.15rem 0 .15rem 0}
 .calcai details details{margin-left:1.4rem;padding-left:.6rem;border-left:2px solid #e2e6ee}
 .calcai summary{cursor:pointer;padding:.1rem 0}
@@ -1051,6 +1051,8 @@ STYLE = """
 .calcai table{border-collapse:collapse;font-size:.95em}
 .calcai th,.calcai td{border-bottom:1px solid #e2e6ee;padding:.15rem .7rem;text-align:left}
 .calcai th{border-bottom:2px solid #b8c0ce}
+.calcai tr.fail td{color:#a11b1b;background:#fdeaea}
+.calcai tr.pass td:last-child{color:#116b2f;font-weight:600}
 .calcai td.num{font-variant-numeric:tabular-nums;text-align:right}
 .calcai .table{overflow-y:hidden}
 .calcai figure.plot{margin:.6rem 0}
