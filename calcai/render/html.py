@@ -75,6 +75,7 @@ def mtext(text) -> str:
 
 
 def mrow(*children: str) -> str:
+    """Children grouped (one child stands alone)."""
     return children[0] if len(children) == 1 else _el("mrow", *children)
 
 
@@ -277,11 +278,8 @@ class MathMLPrinter(MathMLPresentationPrinter):
     def _print_Function(self, e):
         shown = getattr(e, "shown_args", None)
         args = shown() if shown is not None else list(e.args)
-        inner = [] 
-        for i, a in enumerate(args):
-            inner += ([mo(",")] if i else []) + [self._m(a)]
-        return self._raw(mrow(self._function_name(e.func), fenced(mrow(*inner) if inner else ""))
-                         if inner else mrow(self._function_name(e.func), fenced("")))
+        inner = _joined([self._m(a) for a in args], mo(","))
+        return self._raw(mrow(self._function_name(e.func), fenced(inner)))
 
     def _print_Abs(self, e, exp=None):
         return self._raw(fenced(self._m(e.args[0]), "|", "|"))
@@ -292,10 +290,7 @@ class MathMLPrinter(MathMLPresentationPrinter):
         return self._print_Function(e)
 
     def _min_max(self, name, e):
-        inner = []
-        for i, a in enumerate(e.args):
-            inner += ([mo(",")] if i else []) + [self._m(a)]
-        return self._raw(mrow(mi(name), fenced(mrow(*inner))))
+        return self._raw(mrow(mi(name), fenced(_joined([self._m(a) for a in e.args], mo(",")))))
 
     def _print_Max(self, e):
         return self._min_max("max", e)
@@ -352,10 +347,7 @@ class MathMLPrinter(MathMLPresentationPrinter):
 
     # -- containers
     def _print_tuple(self, e):
-        inner = []
-        for i, a in enumerate(e):
-            inner += ([mo(",")] if i else []) + [self._m(a)]
-        return self._raw(fenced(mrow(*inner) if inner else ""))
+        return self._raw(fenced(_joined([self._m(a) for a in e], mo(","))))
 
     _print_Tuple = _print_tuple
 
@@ -544,7 +536,7 @@ def _label_tokens(text: str) -> list[str]:
                 j += 1
             script = "".join(table[c] for c in chars[i:j])
             inner = label_mathml(script) if not script.lstrip("-").isdigit() else _signed_mn(script)
-            base = tokens.pop() if tokens else mrow()
+            base = tokens.pop() if tokens else _el("mrow")
             tokens.append(_el(tag, base, inner))
             i = j
             continue
@@ -578,10 +570,14 @@ def _label_tokens(text: str) -> list[str]:
             continue
         if ch.isascii() and ch.isalpha():
             j = i
-            while j < len(chars) and chars[j].isascii() and chars[j].isalpha():
-                j += 1
+            while j < len(chars) and chars[j].isascii() and (chars[j].isalpha() or (
+                    chars[j] == "_" and j + 1 < len(chars) and chars[j + 1].isascii() and chars[j + 1].isalpha())):
+                j += 1                                  # leaky_relu is one name
             run = "".join(chars[i:j])
-            if len(run) == 2 and run not in _WORDS:      # dx, dL, xy: one letter each
+            called = j < len(chars) and chars[j] == "("
+            if len(run) == 2 and run[0] == "d" and i and chars[i - 1].isspace():     # p(x) dx
+                tokens += [_el("mspace", width="0.17em"), mi("d", normal=True), mi(run[1])]
+            elif len(run) == 2 and run not in _WORDS and not called:      # dL, xy: one letter each
                 tokens += [mi(c) for c in run]
             else:
                 tokens.append(mi(run))
@@ -611,6 +607,27 @@ def _label_tokens(text: str) -> list[str]:
     return tokens
 
 
+_PROSE = ("from", "to", "at", "of", "new", "and", "or", "if", "for", "with", "after", "step", "true", "value",
+          "local", "maximum", "minimum", "updated", "error", "errors", "total", "otherwise")
+_PROSE_RUN = re.compile(r"((?<![A-Za-z])(?:" + "|".join(_PROSE) + r")(?![A-Za-z(_])(?:\s+|$))+")
+
+
+def _mixed_tokens(text: str) -> list[str]:
+    """A label of mathematics and words (∫ p(x) dx (from 0 to 1), f (true value), new w₁):
+    the words as text, spaced; the rest as mathematics."""
+    out = []
+    for k, part in enumerate(_PROSE_RUN.split(text)):
+        if not part:
+            continue
+        if k % 2:                                         # a run of words
+            words = " ".join(part.split())
+            lead = "\u00a0" if out and not out[-1].endswith(("(</mo>", "[</mo>")) else ""
+            out.append(mtext(lead + words + "\u00a0"))
+        else:
+            out += _label_tokens(part)
+    return out
+
+
 def label_mathml(text: str) -> str:
     """A unicode label (``f'(x)``, ``∂L/∂w₁``, ``σ(z)``, ``ŷ``, ``x^10``) as MathML content;
     a label of words (``loss after step 1``, ``eigenvalues``) as ``<mtext>``."""
@@ -620,7 +637,8 @@ def label_mathml(text: str) -> str:
     m = re.fullmatch(r"([∂d][^/()\[\]\s]*)/([∂d][^/()\[\]\s]*)", text)     # ∂f/∂x, dy/dt, ∂²f/∂x∂y
     if m:
         return _el("mfrac", label_mathml(m.group(1)), label_mathml(m.group(2)))
-    return mrow(*_label_tokens(text)) or mrow()
+    tokens = _mixed_tokens(text)
+    return mrow(*tokens) if tokens else ""
 
 
 # ---------------------------------------------------------------- values and numbers
@@ -1031,7 +1049,7 @@ STYLE = """
 .calcai math{math-style:normal}
 .calcai math[display="block"]{display:inline math}
 .calcai .eq{overflow-x:auto;overflow-y:hidden;padding:.2rem 0 .2rem 1rem}
-.calcai .answer math[display="block"]{display:block math;margin:.25rem 0 .25rem 1rem;width:fit-content}
+.calcai .answer math[display="block"]{display:block math;margin:.4rem 0 .4rem 1rem;width:fit-content}
 .calcai .tree{margin:.3rem 0 .5rem;overflow-x:auto;overflow-y:hidden;padding-bottom:.2rem}
 .calcai details{margin:.15rem 0 .15rem 0}
 .calcai details details{margin-left:1.4rem;padding-left:.6rem;border-left:2px solid #e2e6ee}
