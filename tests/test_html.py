@@ -195,3 +195,20 @@ def test_cli_one_off_prints_a_page():
     assert done.stdout.startswith("<!DOCTYPE html>") and page.stack == []
     assert page.tags["article"] == 1 and page.tags.get("nav", 0) == 0
     assert page.maths == ["ddxσ(x)=σ(x)·(1−σ(x))"] * 2         # the rule, the answer
+
+
+def test_figures_come_from_calcai_plot_when_it_can_draw(monkeypatch):
+    import types
+
+    drawn = []
+    fake = types.ModuleType("calcai.plot")
+    fake.available = lambda: True
+    fake.svg_for = lambda obj: drawn.append(obj) or '<svg width="4"><circle id="dot" r="1"/></svg>'
+    monkeypatch.setitem(sys.modules, "calcai.plot", fake)
+    monkeypatch.setattr(calcai, "plot", fake, raising=False)
+    w = calcai.taylor("σ(x)", about={"x": 0}, order=3)
+    assert '<figure class="plot"><svg width="4"><circle id="fig1-dot" r="1"/></svg></figure>' in w.to_html()
+    assert "<figure" in w._repr_mimebundle_()["text/html"] and drawn == [w, w]
+    assert "<figure" not in w.to_html(figure=False)
+    fake.available = lambda: False                      # matplotlib missing: no figure, no call
+    assert "<figure" not in w.to_html() and len(drawn) == 2
