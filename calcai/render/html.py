@@ -915,28 +915,32 @@ def _cell_token(text: str) -> str:
     return mo(text) if text in ("…", "⋮", "⋱") else mtext(text)
 
 
-def _cell_html(value, digits: int, header: bool = False) -> str:
+def _cell_html(value, digits: int, header: bool = False, numbers: bool = False) -> str:
+    """A table cell. In a column of numbers only (``numbers``) a number is text, right-aligned
+    digit under digit; elsewhere it is mathematics like the expressions around it."""
     tag = "th" if header else "td"
     if value is None:
         return f"<{tag}></{tag}>"
     if isinstance(value, str):
         return f"<{tag}>{esc(value)}</{tag}>"
-    if is_numeric(value):
+    if numbers:
         return f'<{tag} class="num">{esc(cell_text(value, digits))}</{tag}>'
     return f"<{tag}>{math_block(value_mathml(value, digits, max_exact=TABLE_MAX_EXACT))}</{tag}>"
 
 
 def table_html(table, digits: int = 4) -> str:
     """A ``<table>`` with a header row."""
-    rows = [list(r) for r in table.rows]
-    ncols = max([len(table.headers)] + [len(r) for r in rows]) or 1
+    ncols = max([len(table.headers)] + [len(r) for r in table.rows]) or 1
+    rows = [list(r) + [None] * (ncols - len(r)) for r in table.rows]
+    numbers = [bool(rows) and all(r[j] is None or (not isinstance(r[j], str) and is_numeric(r[j])) for r in rows)
+               for j in range(ncols)]
     out = ['<div class="table"><table>']
     if table.headers:
         headers = list(table.headers) + [None] * (ncols - len(table.headers))
         out.append("<thead><tr>" + "".join(_cell_html(h, digits, header=True) for h in headers) + "</tr></thead>")
     out.append("<tbody>")
     for r in rows:
-        out.append("<tr>" + "".join(_cell_html(c, digits) for c in r + [None] * (ncols - len(r))) + "</tr>")
+        out.append("<tr>" + "".join(_cell_html(c, digits, numbers=numbers[j]) for j, c in enumerate(r)) + "</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
 
