@@ -15,7 +15,7 @@ _EXPORTS = {
     "total_derivative": "api",
     "taylor": "api", "critical_points": "api", "lagrange": "api",
     "integrate": "api",
-    "load": "problems", "solve": "solvers", "Problem": "problems", "Solution": "solution",
+    "load": "problems", "solve": "solvers", "Problem": "problems", "Solution": "solution", "Solutions": "solution",
     "grade": "exercises.grade", "Grade": "exercises.grade",
     "generate": "exercises.generate",
     "limits": None,

@@ -18,7 +18,7 @@ import sys
 
 from .errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_LIMIT, EXIT_OK  # noqa: F401
 
-FORMATS = ("auto", "text", "rich", "markdown", "latex", "json")
+FORMATS = ("auto", "text", "rich", "markdown", "latex", "html", "json")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,7 +39,8 @@ def _version() -> str:
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--format", choices=FORMATS, default="auto",
-                        help="output: auto (rich on a terminal, else text), text, rich, markdown, latex, json")
+                        help="output: auto (rich on a terminal, else text), text, rich, markdown, latex, "
+                             "html (one self-contained page, figures inline when plotting is installed), json")
     common.add_argument("--standalone", action="store_true",
                         help="with --format latex: a complete document (\\documentclass, amsmath) "
                              "that pdflatex compiles, instead of a fragment")

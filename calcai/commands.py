@@ -99,7 +99,17 @@ def _solve_and_render_unguarded(task) -> Rendered:
         from .render.jsonout import solution_json
 
         data = solution_json(solution)
-    text = "" if fmt in ("json", "none") else _limit_output(_render(solution, fmt))
+    if fmt in _HTML_LEVELS:             # a fragment with its figure; the parent lays out the page
+        from .figures import figure_for
+        from .render.html import render_html
+
+        data = {"title": solution.title}
+        text = render_html(solution, figure=figure_for(solution), level=_HTML_LEVELS[fmt],
+                           figure_id=f"fig-{problem.id}")
+        if len(text) > _HTML_MARKUP * limits.current().max_output_chars:
+            text = _html_as_text(solution, _HTML_LEVELS[fmt])
+    else:
+        text = "" if fmt in ("json", "none") else _limit_output(_render(solution, fmt))
     rows = [(item.path, _short(item.expected), _short(item.computed), item.ok, item.message)
             for item in solution.check.items]
     figure = None
@@ -108,6 +118,31 @@ def _solve_and_render_unguarded(task) -> Rendered:
 
         figure = figure_bytes(solution, task[2])
     return Rendered(text, data, solution.check.status, rows, figure)
+
+
+# 'html': a one-off command's page (the walkthrough's title an h2); 'html-grouped': a batch,
+# whose page groups the problems by file (their titles h3).
+_HTML_LEVELS = {"html": 2, "html-grouped": 3}
+
+
+# MathML takes about 8 times the characters of the same walkthrough as text: the output cap
+# (max_output_chars, counted in text) allows HTML this many times larger.
+_HTML_MARKUP = 10
+
+
+def _html_as_text(solution, level: int) -> str:
+    """A walkthrough too large for MathML: its text (cut at the output cap) in a <pre>."""
+    from .render.html import esc
+
+    return (f'<article class="calcai"><h{level}>{esc(solution.title)}</h{level}>'
+            '<p class="error">This walkthrough is too large to typeset; here it is as text.</p>'
+            f"<pre>{esc(_limit_output(_render(solution, 'text')))}</pre></article>\n")
+
+
+def _html_page(entries, title: str) -> str:
+    from .render.html import page_html
+
+    return page_html(entries, title)
 
 
 def _short(value) -> str:
@@ -389,6 +424,11 @@ def _one_off(args) -> int:
         from .render.latex import latex_document
 
         sys.stdout.write(latex_document([rendered.text]))
+    elif fmt == "html":
+        from .render.html import PageEntry
+
+        title = rendered.data.get("title", "") or "calcai"
+        sys.stdout.write(_html_page([PageEntry("", "", title, rendered.text, rendered.check_status)], title))
     else:
         sys.stdout.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
     if target is not None:
@@ -399,7 +439,8 @@ def _one_off(args) -> int:
 # The modules each output format renders with (see _render and calcai.render).
 _RENDER_MODULES = {"text": ("calcai.render.text",), "markdown": ("calcai.render.markdown",),
                    "latex": ("calcai.render.latex",), "json": ("calcai.render.jsonout",),
-                   "rich": ("rich.console", "calcai.render.rich_render"), "none": ()}
+                   "rich": ("rich.console", "calcai.render.rich_render"), "none": (),
+                   "html": ("calcai.render.html",), "html-grouped": ("calcai.render.html",)}
 
 
 def _preload(tasks) -> None:
@@ -414,6 +455,10 @@ def _preload(tasks) -> None:
     for fmt in dict.fromkeys(task[1] for task in tasks):
         for name in _RENDER_MODULES.get(fmt, ()):
             importlib.import_module(name)
+    if any(task[1] in _HTML_LEVELS for task in tasks):
+        from .figures import preload
+
+        preload()
     if any(task[0].expected is not None for task in tasks):
         importlib.import_module("calcai.check")
         importlib.import_module("calcai.render.text")     # _short lays out the check rows
@@ -469,12 +514,13 @@ def _batch(args) -> int:
         return EXIT_BAD_INPUT
     out = sys.stdout if output is None else io.StringIO()
     fmt = _format(args)
-    if args.command == "check" and fmt in ("text", "rich", "markdown", "latex"):
+    if args.command == "check" and fmt in ("text", "rich", "markdown", "latex", "html"):
         worker_fmt = "none"
     else:
-        worker_fmt = fmt
+        worker_fmt = "html-grouped" if fmt == "html" else fmt
     results = []
     json_items = []
+    html_entries = []
     tasks = [(p, worker_fmt, *_plot_task(t)) for p, t in zip(problems, targets)]
     standalone = getattr(args, "standalone", False)
     if standalone:
@@ -493,6 +539,11 @@ def _batch(args) -> int:
                 json_items.append({"file": problem.file, "id": problem.id, "kind": problem.kind,
                                    "answer": None, "steps": [], "error": message,
                                    "check": {"status": "error", "details": []}})
+            elif fmt == "html" and args.command == "solve":
+                from .render.html import PageEntry, error_html
+
+                html_entries.append(PageEntry(problem.file or "", problem.id, message,
+                                              error_html(problem.id, message, level=3), "error"))
             continue
         rendered = outcome.value
         if target is not None:
@@ -500,6 +551,11 @@ def _batch(args) -> int:
         results.append((problem, rendered.check_status, rendered.check_rows, ""))
         if fmt == "json":
             json_items.append(rendered.data)
+        elif fmt == "html" and args.command == "solve":
+            from .render.html import PageEntry
+
+            html_entries.append(PageEntry(problem.file or "", problem.id, rendered.data.get("title", ""),
+                                          rendered.text, rendered.check_status))
         elif args.command == "solve":
             with bar.paused() if bar is not None and out is sys.stdout and out.isatty() else nullcontext():
                 out.write(rendered.text if rendered.text.endswith("\n") else rendered.text + "\n")
@@ -508,6 +564,8 @@ def _batch(args) -> int:
             code = max(code, EXIT_CHECK_FAILED) if args.command == "check" else code
     if fmt == "json":
         out.write(json.dumps(json_items, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "html" and args.command == "solve":
+        out.write(_html_page(html_entries, "calcai: " + ", ".join(args.paths)))
     elif args.command == "check":
         _print_check_table(results, fmt, out)
     if standalone:
@@ -747,6 +805,9 @@ def _print_check_table(results, fmt: str, out=None) -> None:
     summary = f"{passed} passed, {failed} failed" + (f", {errored} errors" if errored else "") + (
         f", {unchecked} without expected values" if unchecked else "")
     headers = ("id", "kind", "expected", "computed", "result")
+    if fmt == "html":
+        out.write(_check_page(headers, rows, summary))
+        return
     if fmt == "rich":
         from rich.console import Console
         from rich.table import Table
@@ -764,6 +825,23 @@ def _print_check_table(results, fmt: str, out=None) -> None:
     lines = [line.rstrip(), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     out.write("\n".join(lines) + "\n" + summary + "\n")
+
+
+def _check_page(headers, rows, summary: str) -> str:
+    """The check report as an HTML page: one table, passes green, failures red."""
+    from .render.html import PageEntry, esc
+
+    def row(cells):
+        status = "fail" if cells[4].startswith(("FAIL", "ERROR")) else "pass" if cells[4] == "pass" else "none"
+        return f'<tr class="{status}">' + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>"
+
+    table = ('<article class="calcai"><h2>calcai check</h2><div class="table"><table class="report"><thead><tr>'
+             + "".join(f"<th>{esc(h)}</th>" for h in headers) + "</tr></thead><tbody>"
+             + "".join(row(r) for r in rows) + "</tbody></table></div>"
+             + f'<p class="check {"fail" if any(r[4].startswith(("FAIL", "ERROR")) for r in rows) else "pass"}">'
+             + f"{esc(summary)}</p>"
+             + "</article>\n")
+    return _html_page([PageEntry("", "", "calcai check", table)], "calcai check")
 
 
 # ------------------------------------------------------------------ kinds

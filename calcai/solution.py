@@ -156,6 +156,73 @@ class Walkthrough:
 
         return render_markdown(self)
 
+    def to_html(self, standalone: bool = True, figure: bool = True) -> str:
+        """A self-contained HTML page (MathML mathematics, inline CSS, no JavaScript) with its
+        figure inline when plotting is installed; ``standalone=False`` gives the fragment."""
+        from .figures import figure_for
+        from .render.html import render_html, render_page
+
+        svg = figure_for(self) if figure else None
+        if not standalone:
+            return render_html(self, figure=svg)
+        return render_page([self], title=self.title or "calcai", figures={0: svg} if svg else None)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Jupyter display: plain text, Markdown, LaTeX and HTML (with the figure when
+        plotting is installed); the front end picks the richest it renders."""
+        return _mimebundle({
+            "text/plain": lambda: str(self),
+            "text/markdown": self.to_markdown,
+            "text/latex": self.to_latex,
+            "text/html": lambda: _display_html([self]),
+        }, include, exclude)
+
+
+def _display_html(items) -> str:
+    """Walkthroughs as HTML for a notebook: the stylesheet (scoped to ``.calcai``), then one
+    fragment each, figures inline."""
+    from .figures import figure_for
+    from .render.html import STYLE, render_html
+
+    parts = [render_html(w, figure=figure_for(w), figure_id=f"fig{id(w):x}") for w in items]
+    return f"<style>{STYLE}</style>\n<div class=\"calcai-output\">\n" + "".join(parts) + "</div>\n"
+
+
+def _mimebundle(makers: dict, include=None, exclude=None) -> dict:
+    """The mime types ``include`` asks for (all by default) but not ``exclude``, each made once."""
+    wanted = [m for m in makers if (not include or m in include) and not (exclude and m in exclude)]
+    return {m: makers[m]() for m in wanted}
+
+
+class Solutions(list):
+    """A list of solutions (``calcai.solve`` of a problem file) that notebooks display as one
+    walkthrough after another; otherwise an ordinary list."""
+
+    def __str__(self) -> str:
+        return "\n\n".join(str(s) for s in self)
+
+    def to_markdown(self) -> str:
+        return "\n".join(s.to_markdown() for s in self)
+
+    def to_latex(self) -> str:
+        return "\n".join(s.to_latex() for s in self)
+
+    def to_html(self, title: str = "calcai", figure: bool = True) -> str:
+        """One self-contained HTML page with every solution (a table of contents by file)."""
+        from .figures import figure_for
+        from .render.html import render_page
+
+        figures = {i: svg for i, s in enumerate(self) if figure and (svg := figure_for(s))}
+        return render_page(list(self), title=title, figures=figures)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return _mimebundle({
+            "text/plain": lambda: str(self),
+            "text/markdown": self.to_markdown,
+            "text/latex": self.to_latex,
+            "text/html": lambda: _display_html(self),
+        }, include, exclude)
+
 
 @dataclass
 class Solution(Walkthrough):

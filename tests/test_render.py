@@ -436,7 +436,7 @@ def test_latex_escaping():
 
 def test_render_rejects_unknown_formats():
     with pytest.raises(ValueError, match="unknown output format"):
-        render(make_solution(), "html")
+        render(make_solution(), "docx")
 
 
 def test_long_exact_values_read_as_approximations():

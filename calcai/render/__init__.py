@@ -1,4 +1,4 @@
-"""Renderers: lay out a walkthrough (``calcai.solution``) as text, rich, Markdown, LaTeX or JSON.
+"""Renderers: lay out a walkthrough (``calcai.solution``) as text, rich, Markdown, LaTeX, HTML or JSON.
 
 Renderers never compute mathematics; they only print what the solvers built. Each format
 lives in its own module, imported on first use so that importing ``calcai.render`` is cheap:
@@ -7,17 +7,19 @@ lives in its own module, imported on first use so that importing ``calcai.render
 - ``rich_render.render_rich(w)``     a rich renderable for terminals;
 - ``markdown.render_markdown(w)``    Markdown with ``$…$`` LaTeX;
 - ``latex.render_latex(w)``          a LaTeX fragment;
+- ``html.render_html(w)``            an HTML fragment with MathML (``html.render_page``: a page);
 - ``jsonout.solution_json(s)``       plain data for ``json.dumps``.
 """
 
 from __future__ import annotations
 
-FORMATS = ("text", "markdown", "latex", "json", "rich")
+FORMATS = ("text", "markdown", "latex", "html", "json", "rich")
 
 
 def render(w, fmt: str = "text"):
-    """Render a walkthrough in ``fmt``: 'text' | 'markdown' | 'latex' | 'json' (strings) or
-    'rich' (a rich renderable). JSON of a Solution is ``solution_json``; of any other
+    """Render a walkthrough in ``fmt``: 'text' | 'markdown' | 'latex' | 'html' | 'json' (strings)
+    or 'rich' (a rich renderable). 'html' is a self-contained page (without figures: those
+    are drawn by the caller, see ``calcai.figures``). JSON of a Solution is ``solution_json``; of any other
     walkthrough, ``walkthrough_json``."""
     key = (fmt or "text").lower()
     if key in ("text", "txt", "plain"):
@@ -32,6 +34,10 @@ def render(w, fmt: str = "text"):
         from .latex import render_latex
 
         return render_latex(w)
+    if key in ("html", "htm"):
+        from .html import render_page
+
+        return render_page([w], title=getattr(w, "title", "") or "calcai")
     if key == "json":
         import json
 

@@ -76,9 +76,18 @@ def solver_for(kind: str):
 
 
 def solve(problem):
-    """Solve a Problem (or a problem given as a dict) and check it against ``expected``."""
-    from ..solution import Check
+    """Solve a Problem (or a problem given as a dict) and check it against ``expected``.
 
+    Given a problem file's path, solve each of its problems: a ``Solutions`` list (which
+    notebooks display as one walkthrough after another)."""
+    import os
+
+    from ..solution import Check, Solutions
+
+    if isinstance(problem, (str, os.PathLike)):
+        from ..problems import load
+
+        return Solutions(solve(p) for p in load(problem))
     if isinstance(problem, dict):
         from ..problems import load_problem
 
