@@ -34,7 +34,11 @@ def figure_for(obj) -> str | None:
 
 def preload() -> None:
     """Import the plotting modules now (before worker processes are forked), if installed."""
-    plotting_available()
+    if plotting_available():
+        import importlib
+
+        for name in ("calcai.plot.figures", "matplotlib.figure", "matplotlib.backends.backend_svg"):
+            importlib.import_module(name)
 
 
 __all__ = ["figure_for", "plotting_available", "preload"]

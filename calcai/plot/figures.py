@@ -81,9 +81,10 @@ def _module(name):
 
 
 def _reader(obj):
-    from ..solution import Solution
-
-    if isinstance(obj, Solution):
+    # classes are looked up among the modules already loaded (an object of a class exists only
+    # once its module is): calcai.solution imports this module lazily, so no import back
+    solution = _module("solution")
+    if solution is not None and isinstance(obj, solution.Solution):
         return _solution_reader(obj)
     checks = (("differentiation", "Derivation", _from_derivation), ("series", "Taylor", _from_taylor),
               ("optimize", "CriticalPoints", _from_critical), ("optimize", "Lagrange", _from_lagrange),
