@@ -74,6 +74,19 @@ def test_taylor_polynomial_against_f_with_the_error_shaded():
         "error f(x) − T₃(x)", "f(x) = σ(x)", "T₃(x) = −x³/48 + x/4 + 1/2", "centre x = 0"]
 
 
+def test_two_variable_taylor_polynomial_along_each_axis_through_the_centre():
+    # x·e^y about (1, 0), order 2: T₂ = 1 + (x − 1) + y + (x − 1)y + y²/2
+    fig = plot.figure_for(calcai.taylor("x*e^y", about={"x": 1, "y": 0}, order=2))
+    assert [ax.get_title() for ax in fig.axes] == ["along x (y = 0)", "along y (x = 1)"]
+    lines = _lines(fig)
+    x, t = lines["polynomial-x"].get_data()
+    assert t == pytest.approx(x, abs=1e-12)                         # y = 0: T₂ = x, and f = x
+    y, t = lines["polynomial-y"].get_data()
+    assert t == pytest.approx(1 + y + y ** 2 / 2, abs=1e-12)        # x = 1
+    y, f = lines["f-y"].get_data()
+    assert f == pytest.approx(np.exp(y), rel=1e-12)
+
+
 def test_descent_path_has_one_marker_per_iterate_and_the_loss_per_iteration(descent):
     trace = descent.answer["trace"]
     svg = plot.svg_for(descent)

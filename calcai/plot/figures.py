@@ -272,6 +272,8 @@ def _tangent(expr, x, at, slope):
 
 
 def _taylor(expr, about, order, polynomial, at=None):
+    if len(about) == 2 and polynomial is not None:
+        return _taylor_slices(expr, about, order, polynomial, at)
     if len(about) != 1 or polynomial is None:
         return None
     x, c_value = about[0]
@@ -316,6 +318,43 @@ def _taylor(expr, about, order, polynomial, at=None):
     ax.set_ylabel(f"f({name}), T{n}({name})")
     ax.set_title(f"Taylor polynomial of order {order} about {name} = {c_text}")
     ax.legend(loc="best")
+    return fig
+
+
+def _taylor_slices(expr, about, order, polynomial, at=None):
+    """Two variables: f and Tₙ along each axis through the centre (the other variable held at
+    its centre value), the error shaded between them."""
+    (x, a_value), (y, b_value) = about
+    if expr.free_symbols - {x, y}:
+        return None
+    a, b = to_float(a_value), to_float(b_value)
+    if a is None or b is None:
+        return None
+    n = _sub(order)
+    fig = _figure(width=9.6, height=4.2)
+    fig.suptitle(f"Taylor polynomial of order {order} about ({_math(a_value, 12)}, {_math(b_value, 12)}): "
+                 "slices through the centre")
+    for k, (v, centre, other, held) in enumerate(((x, a, y, b_value), (y, b, x, a_value))):
+        along_f, along_t = expr.subs(other, held), polynomial.subs(other, held)
+        f, t = Sampler(along_f, [v]), Sampler(along_t, [v])
+        at_v = to_float(at[v]) if at else None
+        half = 2.0 if at_v is None else max(2.0, 1.3 * abs(at_v - centre))
+        xs, ys = _window(f, centre, half)
+        ts = t(xs)
+        ax = fig.add_subplot(1, 2, k + 1)
+        name, held_text = _name(v), f"{_name(other)} = {_math(held, 12)}"
+        ax.fill_between(xs, ys, ts, where=np.isfinite(ys) & np.isfinite(ts), color="tab:red", alpha=0.18,
+                        lw=0, label="error f − T" + n, gid=f"error-{v.name}")
+        ax.plot(xs, ys, color="tab:blue", lw=2, label=f"f, {held_text}", gid=f"f-{v.name}")
+        ax.plot(xs, ts, color="tab:red", lw=1.6, ls="--", label=f"T{n}, {held_text}", gid=f"polynomial-{v.name}")
+        fc = float(f(np.array([centre]))[0])
+        ax.axvline(centre, color="gray", lw=0.8, ls=":")
+        ax.plot([centre], [fc], "o", color="black", ms=5, zorder=3, gid=f"centre-{v.name}")
+        _set_ylim(ax, np.concatenate([ys[np.isfinite(ys)], ts[np.isfinite(ts)]]))
+        ax.set_xlim(xs[0], xs[-1])
+        ax.set_xlabel(name)
+        ax.set_title(f"along {name} ({held_text})")
+        ax.legend(loc="best", fontsize="small")
     return fig
 
 
