@@ -36,7 +36,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 
 from ..numbers import INFINITY, MAX_EXACT_CHARS, UNDEFINED, approx, is_numeric, number_parts
 from .text import (
-    FUNCTION_NAMES, GREEK, INTEGRAL_RULE_LABELS, MINUS, RELATIONS, TABLE_MAX_EXACT, MathTextPrinter, cell_text,
+    FUNCTION_NAMES, GREEK, fraction_parts, INTEGRAL_RULE_LABELS, MINUS, RELATIONS, TABLE_MAX_EXACT, MathTextPrinter, cell_text,
     is_differential, is_integral_step, is_solve_step, is_step, is_step_work, is_summary, math_text,
     reader_order, rule_label, summary_cells, symbol_text, summary_shape, walk_solve_steps, walk_steps,
 )
@@ -202,21 +202,7 @@ class MathMLPrinter(MathMLPresentationPrinter):
     def _print_Mul(self, expr):
         if not expr.is_commutative:
             return super()._print_Mul(expr)
-        coeff, rest = expr.as_coeff_Mul()
-        negative = bool(coeff.is_negative)
-        if negative:
-            coeff = -coeff
-        factors = [] if rest is sympy.S.One else list(rest.as_ordered_factors())
-        numer, denom = [], []
-        for f in factors:
-            if f.is_Pow and f.exp.is_Rational and f.exp.is_negative and f.is_commutative:
-                e = -f.exp
-                denom.append(f.base if e == 1 else sympy.Pow(f.base, e, evaluate=False))
-            else:
-                numer.append(f)
-        num_coeff, den_coeff = coeff, None
-        if coeff.is_Rational and not coeff.is_Integer and (numer or denom):
-            num_coeff, den_coeff = sympy.Integer(coeff.p), sympy.Integer(coeff.q)
+        negative, num_coeff, den_coeff, numer, denom = fraction_parts(expr, split_lone_rational=False)
         out = self._product(None if num_coeff == 1 and numer else num_coeff, numer) or mn(1)
         if denom or den_coeff is not None:
             out = _el("mfrac", out, self._product(den_coeff, denom))

@@ -133,6 +133,29 @@ def reader_order(terms: list) -> list:
 
 _MAX_INT_BITS = 10_000
 
+def fraction_parts(expr, split_lone_rational: bool = True) -> tuple:
+    """A product as a reader writes it, num/den: (negative, the numerator's number, the
+    denominator's number or None, the numerator's factors, the denominator's factors) — x^(−2)
+    goes below as x², 3/4 splits into 3 over 4 (a lone rational only with
+    ``split_lone_rational``). Shared by the text, HTML and other printers."""
+    coeff, rest = expr.as_coeff_Mul()
+    negative = bool(coeff.is_negative)
+    if negative:
+        coeff = -coeff
+    factors = [] if rest is sympy.S.One else list(rest.as_ordered_factors())
+    numer, denom = [], []
+    for f in factors:
+        if f.is_Pow and f.exp.is_Rational and f.exp.is_negative and f.is_commutative:
+            e = -f.exp
+            denom.append(f.base if e == 1 else sympy.Pow(f.base, e, evaluate=False))
+        else:
+            numer.append(f)
+    num_coeff, den_coeff = coeff, None
+    if coeff.is_Rational and not coeff.is_Integer and (split_lone_rational or numer or denom):
+        num_coeff, den_coeff = sympy.Integer(coeff.p), sympy.Integer(coeff.q)
+    return negative, num_coeff, den_coeff, numer, denom
+
+
 class MathTextPrinter(StrPrinter):
     """Single-line unicode printing of sympy expressions (see the module docstring)."""
 
@@ -261,21 +284,8 @@ class MathTextPrinter(StrPrinter):
         return out
 
     def _print_Mul(self, expr):
-        coeff, rest = expr.as_coeff_Mul()
-        sign = ""
-        if coeff.is_negative:
-            sign, coeff = MINUS, -coeff
-        factors = [] if rest is sympy.S.One else list(rest.as_ordered_factors())
-        numer, denom = [], []
-        for f in factors:
-            if f.is_Pow and f.exp.is_Rational and f.exp.is_negative and f.is_commutative:
-                e = -f.exp
-                denom.append(f.base if e == 1 else sympy.Pow(f.base, e, evaluate=False))
-            else:
-                numer.append(f)
-        num_coeff, den_coeff = coeff, None
-        if coeff.is_Rational and not coeff.is_Integer:
-            num_coeff, den_coeff = sympy.Integer(coeff.p), sympy.Integer(coeff.q)
+        negative, num_coeff, den_coeff, numer, denom = fraction_parts(expr)
+        sign = MINUS if negative else ""
         num_coeff_text = "" if num_coeff == 1 and numer else self._print(num_coeff)
         numerator = self._join_factors(num_coeff_text, numer) or "1"
         if not denom and den_coeff is None:
