@@ -104,8 +104,8 @@ def figures(runs: int = 3, quick: bool = False) -> list:
         for name, paths, limit in (
                 (f"`calcai check` on the tutorial's problems ({count(tutorial)}, problems/ but the two below)",
                  tutorial, 2.0),
-                (f"`calcai check problems/` ({count(PROBLEMS.glob('*.yaml'))}, with matrix-calculus.yaml and "
-                 "convexity.yaml)", [PROBLEMS], None),
+                (f"`calcai check problems/` ({count(PROBLEMS.rglob('*.yaml'))}, with matrix-calculus.yaml, "
+                 "convexity.yaml and the exercise templates)", [PROBLEMS], None),
                 (f"`calcai check` on {COUNT} generated derivative problems", [generated], 6.0)):
             t, base = paired(lambda: wall([*CALCAI, "check", *map(str, paths)]), lambda: wall(IMPORT_BASELINE), runs)
             out.append(Figure(name, t, IMPORT_NAME, base, f"≤ {limit:g} s" if limit else "",
